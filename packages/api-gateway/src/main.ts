@@ -1,0 +1,63 @@
+import { chmodSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { connectChannel, createClient, containerV1, imageV1 } from '@flotilla/proto';
+import { createLogger, envInt, envString, onTerminate, packageVersion, prepareUnixSocket } from '@flotilla/kit';
+import { createApiServer } from './http/api-server.js';
+import { Router } from './http/router.js';
+import { containerRoutes } from './routes/containers.js';
+import { imageRoutes } from './routes/images.js';
+import { systemRoutes } from './routes/system.js';
+
+
+/** Composition root of the gateway: one gRPC client per service, one router per API area. */
+function main(): void {
+  const engineVersion = packageVersion(__dirname);
+  const logger = createLogger('api-gateway', engineVersion);
+  const socketPath = envString('FLOTILLA_API_SOCKET', '/run/flotilla/docker.sock');
+  const containerChannel = connectChannel(envString('FLOTILLA_CONTAINER_SVC_ADDRESS'));
+  const imageChannel = connectChannel(envString('FLOTILLA_IMAGE_SVC_ADDRESS'));
+  const containers = createClient(containerV1.ContainerService, containerChannel);
+  const images = createClient(imageV1.ImageService, imageChannel);
+
+  const router = new Router([
+    ...systemRoutes(
+      { engineVersion, stateDir: envString('FLOTILLA_STATE_DIR', '/var/lib/flotilla'), deadlineMs: envInt('FLOTILLA_AGGREGATE_DEADLINE_MS', 2000) },
+      { containers, images },
+    ),
+    ...containerRoutes(containers),
+    ...imageRoutes(images),
+  ]);
+  const server = createApiServer({ router, logger, engineVersion });
+  const servers: Server[] = [server];
+
+  prepareUnixSocket(socketPath);
+  server.listen(socketPath, () => {
+    chmodSync(socketPath, 0o660);
+    logger.info({ socket: socketPath }, 'listening');
+  });
+  const tcp = process.env.FLOTILLA_API_TCP;
+  if (tcp) {
+    const [host, port] = [tcp.slice(0, tcp.lastIndexOf(':')), Number(tcp.slice(tcp.lastIndexOf(':') + 1))];
+    logger.warn({ address: tcp }, 'serving the API over plain TCP: anyone who can reach it controls the host');
+    const tcpServer = createApiServer({ router, logger, engineVersion });
+    tcpServer.listen(port, host);
+    servers.push(tcpServer);
+  }
+
+  onTerminate(logger, async () => {
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            // Hijacked and streaming connections end with the engine, not with the listener.
+            s.closeAllConnections();
+          }),
+      ),
+    );
+    containerChannel.close();
+    imageChannel.close();
+  });
+}
+
+main();

@@ -1,0 +1,190 @@
+import type { Duplex } from 'node:stream';
+import { EngineError, containerV1, type ServiceClient } from '@flotilla/proto';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { Route, HijackContext, RequestContext } from '../http/router.js';
+import { queryBool, queryInt, readJsonBody, sendEmpty, sendJson } from '../http/responses.js';
+import { multiplexedStreamContentType, rawStreamContentType, StreamType, writeFrame } from '../wire/stream-framing.js';
+import { containerInspectJson, containerSummaryJson } from '../docker/container-json.js';
+import { compareApiVersions } from '../http/api-version.js';
+
+/** What the container routes need from container-svc, and nothing more. */
+export type ContainerBackend = Pick<
+  ServiceClient<typeof containerV1.ContainerService>,
+  | 'createContainer'
+  | 'startContainer'
+  | 'stopContainer'
+  | 'killContainer'
+  | 'removeContainer'
+  | 'waitContainer'
+  | 'attachContainer'
+  | 'resizeContainerTty'
+  | 'listContainers'
+  | 'inspectContainer'
+>;
+
+const waitConditions: Record<string, containerV1.WaitCondition> = {
+  '': containerV1.WaitCondition.NOT_RUNNING,
+  'not-running': containerV1.WaitCondition.NOT_RUNNING,
+  'next-exit': containerV1.WaitCondition.NEXT_EXIT,
+  removed: containerV1.WaitCondition.REMOVED,
+};
+
+type AttachInput = MessageInitShape<typeof containerV1.AttachContainerRequestSchema>;
+
+/** The attach request stream: options first, then stdin as the client sends it, then its close. */
+async function* attachInput(options: AttachInput, socket: Duplex, head: Buffer, withStdin: boolean): AsyncGenerator<AttachInput> {
+  yield options;
+  if (!withStdin) return;
+  if (head.length) yield { request: { case: 'stdin', value: head } };
+  // The client half-closes when its stdin ends; the socket must stay open for the output.
+  for await (const chunk of socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    yield { request: { case: 'stdin', value: chunk } };
+  }
+  yield { request: { case: 'closeStdin', value: {} } };
+}
+
+function drained(socket: Duplex): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
+export function containerRoutes(backend: ContainerBackend): Route[] {
+  return [
+    {
+      method: 'POST',
+      pattern: '/containers/create',
+      async handle({ req, res, query, apiVersion }: RequestContext) {
+        const body = await readJsonBody<Record<string, unknown>>(req);
+        if (!body) throw EngineError.invalid('config cannot be empty in order to create a container');
+        const created = await backend.createContainer({
+          name: query.get('name') ?? '',
+          configJson: Buffer.from(JSON.stringify(body)),
+          apiVersion,
+        });
+        sendJson(res, 201, { Id: created.id, Warnings: created.warnings });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/containers/json',
+      async handle({ res, query }) {
+        const list = await backend.listContainers({ all: queryBool(query, 'all'), limit: queryInt(query, 'limit') ?? 0 });
+        const now = Date.now();
+        sendJson(res, 200, list.containers.map((c) => containerSummaryJson(c, now)));
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/containers/:id/json',
+      async handle({ res, params, apiVersion }) {
+        const { container } = await backend.inspectContainer({ id: params.id });
+        sendJson(res, 200, containerInspectJson(container!, apiVersion));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/start',
+      async handle({ res, params }) {
+        await backend.startContainer({ id: params.id });
+        sendEmpty(res, 204);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/stop',
+      async handle({ res, params, query, apiVersion }) {
+        await backend.stopContainer({
+          id: params.id,
+          timeoutSeconds: queryInt(query, 't'),
+          // The signal parameter arrived with API 1.42.
+          signal: compareApiVersions(apiVersion, '1.42') >= 0 ? (query.get('signal') ?? '') : '',
+        });
+        sendEmpty(res, 204);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/kill',
+      async handle({ res, params, query }) {
+        await backend.killContainer({ id: params.id, signal: query.get('signal') ?? '' });
+        sendEmpty(res, 204);
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: '/containers/:id',
+      async handle({ res, params, query }) {
+        await backend.removeContainer({ id: params.id, force: queryBool(query, 'force'), removeVolumes: queryBool(query, 'v') });
+        sendEmpty(res, 204);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/wait',
+      async handle({ res, params, query, signal }) {
+        const condition = waitConditions[query.get('condition') ?? ''];
+        if (condition === undefined) throw EngineError.invalid(`invalid condition: "${query.get('condition')}"`);
+        for await (const msg of backend.waitContainer({ id: params.id, condition }, { signal })) {
+          if (msg.result.case === 'registered') {
+            // Clients wait before they start: tell them the wait is in place.
+            res.writeHead(200, { 'Content-Type': 'application/json' });
+            res.flushHeaders();
+          } else if (msg.result.case === 'exited') {
+            const { exitCode, error } = msg.result.value;
+            res.end(JSON.stringify({ Error: error ? { Message: error } : null, StatusCode: exitCode }) + '\n');
+            return;
+          }
+        }
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/resize',
+      async handle({ res, params, query }) {
+        await backend.resizeContainerTty({ id: params.id, height: queryInt(query, 'h') ?? 0, width: queryInt(query, 'w') ?? 0 });
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 0 });
+        res.end();
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/attach',
+      async hijack({ socket, head, params, query, apiVersion, accept }: HijackContext) {
+        const withStdin = queryBool(query, 'stdin');
+        const options: AttachInput = {
+          request: {
+            case: 'options',
+            value: { id: params.id, stdin: withStdin, stdout: queryBool(query, 'stdout'), stderr: queryBool(query, 'stderr') },
+          },
+        };
+        const controller = new AbortController();
+        socket.on('close', () => controller.abort());
+        // A client that sends no stdin may still half-close; keep reading so 'end' arrives.
+        if (!withStdin) socket.resume();
+        let tty = false;
+        for await (const msg of backend.attachContainer(attachInput(options, socket, head, withStdin), { signal: controller.signal })) {
+          if (msg.response.case === 'attached') {
+            tty = msg.response.value.tty;
+            // Before 1.42 dockerd labelled multiplexed output as a raw stream too.
+            const multiplexed = !tty && compareApiVersions(apiVersion, '1.42') >= 0;
+            accept(multiplexed ? multiplexedStreamContentType : rawStreamContentType);
+          } else if (msg.response.case === 'output') {
+            const { stream, data } = msg.response.value;
+            const more = tty
+              ? socket.write(data)
+              : writeFrame(socket, stream === containerV1.OutputStream.STDERR ? StreamType.Stderr : StreamType.Stdout, data);
+            if (!more) await drained(socket);
+          }
+        }
+        socket.end();
+      },
+    },
+  ];
+}

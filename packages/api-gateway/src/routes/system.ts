@@ -1,0 +1,152 @@
+import { cpus, hostname, machine, release, totalmem } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import type { Route } from '../http/router.js';
+import { sendJson } from '../http/responses.js';
+import { maxApiVersion, minApiVersion } from '../http/api-version.js';
+import type { ContainerBackend } from './containers.js';
+import type { ImageBackend } from './images.js';
+import { containerV1 } from '@flotilla/proto';
+
+export interface SystemInfo {
+  engineVersion: string;
+  stateDir: string;
+  /** Aggregation calls give up after this long and report what they have. */
+  deadlineMs: number;
+}
+
+export type SystemBackends = {
+  containers: Pick<ContainerBackend, 'listContainers'>;
+  images: Pick<ImageBackend, 'listImages'>;
+};
+
+async function operatingSystem(): Promise<{ name: string; version: string }> {
+  const text = await readFile('/etc/os-release', 'utf8').catch(() => '');
+  const field = (key: string) => new RegExp(`^${key}="?([^"\\n]*)"?$`, 'm').exec(text)?.[1];
+  return { name: field('PRETTY_NAME') || 'Linux', version: field('VERSION_ID') || '' };
+}
+
+const goArch: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm', s390x: 's390x', ppc64le: 'ppc64le' };
+
+export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[] {
+  const ping: Route = {
+    method: 'GET',
+    pattern: '/_ping',
+    async handle({ req, res }) {
+      res.setHeader('Cache-Control', 'no-cache, no-store, must-revalidate');
+      res.setHeader('Pragma', 'no-cache');
+      res.setHeader('Builder-Version', '1');
+      res.setHeader('Swarm', 'inactive');
+      const body = req.method === 'HEAD' ? '' : 'OK';
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    },
+  };
+  return [
+    ping,
+    {
+      method: 'GET',
+      pattern: '/version',
+      async handle({ res }) {
+        const arch = goArch[machine()] ?? machine();
+        sendJson(res, 200, {
+          Platform: { Name: 'Flotilla' },
+          Components: [
+            {
+              Name: 'Engine',
+              Version: info.engineVersion,
+              Details: { ApiVersion: maxApiVersion, Arch: arch, KernelVersion: release(), MinAPIVersion: minApiVersion, Os: 'linux' },
+            },
+          ],
+          Version: info.engineVersion,
+          ApiVersion: maxApiVersion,
+          MinAPIVersion: minApiVersion,
+          GitCommit: '',
+          GoVersion: `node${process.versions.node}`,
+          Os: 'linux',
+          Arch: arch,
+          KernelVersion: release(),
+          BuildTime: '',
+        });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/info',
+      async handle({ res }) {
+        const opts = { timeoutMs: info.deadlineMs };
+        const warnings: string[] = [];
+        const [containers, images, os] = await Promise.all([
+          backends.containers.listContainers({ all: true }, opts).then(
+            (r) => r.containers,
+            () => (warnings.push('WARNING: container-svc did not answer; container counts are missing'), []),
+          ),
+          backends.images.listImages({}, opts).then(
+            (r) => r.images,
+            () => (warnings.push('WARNING: image-svc did not answer; image count is missing'), []),
+          ),
+          operatingSystem(),
+        ]);
+        const count = (status: containerV1.ContainerStatus) => containers.filter((c) => c.state?.status === status).length;
+        const running = count(containerV1.ContainerStatus.RUNNING);
+        const paused = count(containerV1.ContainerStatus.PAUSED);
+        sendJson(res, 200, {
+          ID: hostname(),
+          Containers: containers.length,
+          ContainersRunning: running,
+          ContainersPaused: paused,
+          ContainersStopped: containers.length - running - paused,
+          Images: images.length,
+          Driver: 'overlayfs',
+          DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']],
+          Plugins: { Volume: [], Network: ['host', 'null'], Authorization: null, Log: [] },
+          MemoryLimit: true,
+          SwapLimit: true,
+          CpuCfsPeriod: true,
+          CpuCfsQuota: true,
+          CPUShares: true,
+          CPUSet: true,
+          PidsLimit: true,
+          IPv4Forwarding: true,
+          Debug: false,
+          NFd: 0,
+          OomKillDisable: false,
+          NGoroutines: 0,
+          SystemTime: new Date().toISOString(),
+          LoggingDriver: 'none',
+          CgroupDriver: 'cgroupfs',
+          CgroupVersion: '1',
+          NEventsListener: 0,
+          KernelVersion: release(),
+          OperatingSystem: os.name,
+          OSVersion: os.version,
+          OSType: 'linux',
+          Architecture: machine(),
+          IndexServerAddress: 'https://index.docker.io/v1/',
+          RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+          NCPU: cpus().length,
+          MemTotal: totalmem(),
+          GenericResources: null,
+          DockerRootDir: info.stateDir,
+          HttpProxy: '',
+          HttpsProxy: '',
+          NoProxy: '',
+          Name: hostname(),
+          Labels: [],
+          ExperimentalBuild: false,
+          ServerVersion: info.engineVersion,
+          Runtimes: { runc: { path: 'runc' } },
+          DefaultRuntime: 'runc',
+          Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+          LiveRestoreEnabled: true,
+          Isolation: '',
+          InitBinary: '',
+          ContainerdCommit: { ID: '' },
+          RuncCommit: { ID: '' },
+          InitCommit: { ID: '' },
+          SecurityOptions: [],
+          Warnings: warnings.length ? warnings : null,
+        });
+      },
+    },
+  ];
+}

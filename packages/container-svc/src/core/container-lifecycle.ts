@@ -1,0 +1,379 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
+import { EngineError } from '@flotilla/proto';
+import { ContainerRegistry } from './container-registry.js';
+import { isRunning, type ContainerRecord } from './container-record.js';
+import { parseCreateRequest } from './create-request.js';
+import { commandOf, mergeImageConfig } from './image-config-merge.js';
+import { now } from './instant.js';
+import { buildOciSpec } from './oci-spec.js';
+import { OutputBroadcast, type OutputStreamName, type Subscription } from './output-broadcast.js';
+import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
+import { generateName, normaliseName } from './container-names.js';
+import type {
+  ContainerEventSink,
+  ContainerFilesStore,
+  ContainerRuntime,
+  ImageResolver,
+  NetworkAttacher,
+  RunningTask,
+  StdinWriter,
+  TaskExit,
+} from './ports.js';
+
+export interface LifecycleOptions {
+  runtime: ContainerRuntime;
+  images: ImageResolver;
+  network: NetworkAttacher;
+  files: ContainerFilesStore;
+  events: ContainerEventSink;
+  /** Where network namespaces of containers are kept (`<dir>/<id>`). */
+  netnsDir: string;
+  /** cgroup parent of every container (cgroupfs path). */
+  cgroupParent: string;
+  /** How long to wait for output to drain after the process exited. */
+  outputDrainMs?: number;
+  warn(obj: object, msg: string): void;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface Attachment {
+  tty: boolean;
+  output: Subscription;
+  writeStdin(data: Uint8Array): Promise<void>;
+  /** The client closed its input: the container's stdin closes when it is StdinOnce. */
+  closeStdin(): void;
+}
+
+/** The live parts of a running container, kept apart from its persisted record. */
+interface Run {
+  task: RunningTask;
+  /** Resolves once the exit has been recorded. */
+  finished: Promise<void>;
+}
+
+const stopTimeoutDefault = 10;
+
+/**
+ * Docker's container lifecycle over the ports: create, start, stop, kill, remove, wait and
+ * attach, with the state every read is answered from kept in memory.
+ */
+export class ContainerLifecycle {
+  private readonly registry = new ContainerRegistry();
+  private readonly broadcast = new OutputBroadcast();
+  private readonly runs = new Map<string, Run>();
+  /** Stdin that arrived before the task existed, delivered when it starts. */
+  private readonly pendingStdin = new Map<string, { chunks: Uint8Array[]; closed: boolean }>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  /** 'exit:<id>' and 'removed:<id>' carry the exit code to waiters. */
+  private readonly signals = new EventEmitter().setMaxListeners(0);
+
+  constructor(private readonly opts: LifecycleOptions) {}
+
+  /** One operation at a time per container; reads never take the lock. */
+  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(id, settled);
+    void settled.then(() => {
+      if (this.locks.get(id) === settled) this.locks.delete(id);
+    });
+    return next;
+  }
+
+  list(all: boolean, limit: number): ContainerRecord[] {
+    const records = this.registry
+      .list()
+      .filter((r) => all || isRunning(r.state))
+      .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+    return limit > 0 ? records.slice(0, limit) : records;
+  }
+
+  inspect(idOrName: string): ContainerRecord {
+    return this.registry.find(idOrName);
+  }
+
+  async create(requestedName: string, body: unknown): Promise<{ id: string; warnings: string[] }> {
+    const request = parseCreateRequest(body);
+    const id = randomBytes(32).toString('hex');
+    const name = requestedName ? normaliseName(requestedName) : generateName((n) => this.registry.isNameTaken(n));
+    this.registry.reserveName(name, id);
+    try {
+      const image = await this.opts.images.resolve(request.config.Image!);
+      const config = mergeImageConfig(request.config, image.config);
+      const { path, args } = commandOf(config);
+      const hostNetwork = request.hostConfig.NetworkMode === 'host';
+      const hostname = config.Hostname || (hostNetwork ? '' : id.slice(0, 12));
+      config.Hostname = hostname;
+      const record: ContainerRecord = {
+        id,
+        name,
+        created: now(),
+        image: request.config.Image!,
+        imageId: image.id,
+        config,
+        hostConfig: request.hostConfig,
+        path,
+        args,
+        snapshotter: image.snapshotter,
+        restartCount: 0,
+        state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false },
+      };
+      const files = await this.opts.files.write(id, hostname, hostNetwork);
+      const spec = buildOciSpec({
+        id,
+        config,
+        hostConfig: record.hostConfig,
+        path,
+        args,
+        hostname: config.Hostname,
+        netnsPath: hostNetwork ? undefined : this.netnsPath(id),
+        cgroupParent: this.opts.cgroupParent,
+        files,
+      });
+      try {
+        await this.opts.runtime.create(record, spec, image);
+      } catch (err) {
+        await this.opts.files.remove(id);
+        throw err;
+      }
+      this.registry.put(record);
+      this.opts.events.publish('create', record);
+      return { id, warnings: [] };
+    } catch (err) {
+      this.registry.releaseName(name, id);
+      throw err;
+    }
+  }
+
+  private netnsPath(id: string): string {
+    return `${this.opts.netnsDir}/${id}`;
+  }
+
+  async start(idOrName: string): Promise<void> {
+    const { id } = this.registry.find(idOrName);
+    await this.withLock(id, async () => {
+      const record = this.registry.find(id);
+      if (isRunning(record.state)) throw EngineError.notModified();
+      if (record.state.status === 'removing' || record.state.status === 'dead') {
+        throw EngineError.conflict(`container ${id} is marked for removal and cannot be started`);
+      }
+      const networkMode = String(record.hostConfig.NetworkMode);
+      const hostNetwork = networkMode === 'host';
+      if (!hostNetwork) await this.opts.network.attach(id, networkMode, this.netnsPath(id));
+      let task: RunningTask;
+      try {
+        task = await this.opts.runtime.startTask(record);
+      } catch (err) {
+        if (!hostNetwork) await this.opts.network.detach(id).catch(() => undefined);
+        await this.recordStartFailure(record, EngineError.from(err));
+        throw err;
+      }
+      record.state = { status: 'running', pid: task.pid, exitCode: 0, error: '', startedAt: now(), finishedAt: record.state.finishedAt, oomKilled: false };
+      this.track(record, task);
+      this.opts.events.publish('start', record);
+      void this.opts.runtime.persist(record).catch((err) => this.opts.warn({ err, id }, 'state not saved'));
+    });
+  }
+
+  /**
+   * A start that failed ends the run it was to begin, as dockerd does: attached clients and
+   * waiters are released with exit code 127 (command not found), 126 (not executable) or 128.
+   */
+  private async recordStartFailure(record: ContainerRecord, err: EngineError): Promise<void> {
+    const exitCode = /executable file not found|no such file or directory/.test(err.message) ? 127 : /permission denied/.test(err.message) ? 126 : 128;
+    record.state = { ...record.state, status: 'exited', pid: 0, exitCode, error: err.message, finishedAt: now() };
+    this.broadcast.endRun(record.id);
+    this.signals.emit(`exit:${record.id}`, exitCode);
+    if (record.hostConfig.AutoRemove) {
+      await this.removeStopped(record).catch((removeErr) => this.opts.warn({ err: removeErr, id: record.id }, 'auto-remove failed'));
+    } else {
+      await this.opts.runtime.persist(record).catch((persistErr) => this.opts.warn({ err: persistErr, id: record.id }, 'state not saved'));
+    }
+  }
+
+  /** Follows a running task: pumps its output and records its exit. */
+  private track(record: ContainerRecord, task: RunningTask): void {
+    const pumps = Promise.all([this.pump(record.id, 'stdout', task.stdout), this.pump(record.id, 'stderr', task.stderr)]);
+    const pending = this.pendingStdin.get(record.id);
+    if (pending && task.stdin) {
+      this.pendingStdin.delete(record.id);
+      void (async () => {
+        for (const chunk of pending.chunks) await task.stdin!.write(chunk);
+        if (pending.closed) task.stdin!.close();
+      })().catch(() => undefined);
+    }
+    const finished = task.exit.then(async (exit) => {
+      // Output written just before the exit is still in the pipes: let it through first.
+      await Promise.race([pumps, delay(this.opts.outputDrainMs ?? 2000)]);
+      await this.recordExit(record.id, exit);
+    });
+    this.runs.set(record.id, { task, finished });
+  }
+
+  private async pump(id: string, stream: OutputStreamName, source: AsyncIterable<Uint8Array>): Promise<void> {
+    try {
+      for await (const data of source) {
+        const wait = this.broadcast.publish(id, { stream, data });
+        if (wait) await wait;
+      }
+    } catch (err) {
+      this.opts.warn({ err, id, stream }, 'output stream failed');
+    }
+  }
+
+  private async recordExit(id: string, exit: TaskExit): Promise<void> {
+    const record = this.registry.get(id);
+    this.runs.delete(id);
+    this.broadcast.endRun(id);
+    await this.opts.runtime.deleteTask(id).catch((err) => this.opts.warn({ err, id }, 'task not deleted'));
+    if (!record) return;
+    if (record.hostConfig.NetworkMode !== 'host') {
+      await this.opts.network.detach(id).catch((err) => this.opts.warn({ err, id }, 'network not detached'));
+    }
+    record.state = { ...record.state, status: 'exited', pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt };
+    this.opts.events.publish('die', record, { exitCode: String(exit.exitCode) });
+    this.signals.emit(`exit:${id}`, exit.exitCode);
+    if (record.hostConfig.AutoRemove) {
+      await this.withLock(id, () => this.removeStopped(record)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
+    } else {
+      await this.opts.runtime.persist(record).catch((err) => this.opts.warn({ err, id }, 'state not saved'));
+    }
+  }
+
+  /** Resolves when the current run has been recorded as exited, or after `timeoutMs`. */
+  private async waitForExit(id: string, timeoutMs?: number): Promise<boolean> {
+    const run = this.runs.get(id);
+    if (!run) return true;
+    if (timeoutMs === undefined) {
+      await run.finished;
+      return true;
+    }
+    return Promise.race([run.finished.then(() => true), delay(timeoutMs).then(() => false)]);
+  }
+
+  async stop(idOrName: string, timeoutSeconds: number | undefined, signal: string): Promise<void> {
+    const { id } = this.registry.find(idOrName);
+    const record = this.registry.find(id);
+    if (!isRunning(record.state) || !this.runs.has(id)) throw EngineError.notModified();
+    const stopSignal = parseSignal(signal || record.config.StopSignal || String(SIGTERM));
+    const timeout = timeoutSeconds ?? record.config.StopTimeout ?? stopTimeoutDefault;
+    await this.opts.runtime.signal(id, stopSignal).catch((err) => this.opts.warn({ err, id }, 'stop signal not delivered'));
+    const exited = await this.waitForExit(id, timeout < 0 ? undefined : timeout * 1000);
+    if (!exited) {
+      await this.opts.runtime.signal(id, SIGKILL);
+      await this.waitForExit(id);
+    }
+    this.opts.events.publish('stop', record);
+  }
+
+  async kill(idOrName: string, signal: string): Promise<void> {
+    const record = this.registry.find(idOrName);
+    const number = parseSignal(signal || 'SIGKILL');
+    if (!isRunning(record.state) || !this.runs.has(record.id)) throw EngineError.conflict(`Container ${record.id} is not running`);
+    await this.opts.runtime.signal(record.id, number);
+    this.opts.events.publish('kill', record, { signal: String(number) });
+    if (number === SIGKILL) await this.waitForExit(record.id);
+  }
+
+  async remove(idOrName: string, force: boolean): Promise<void> {
+    const { id } = this.registry.find(idOrName);
+    if (isRunning(this.registry.find(id).state)) {
+      if (!force) {
+        throw EngineError.conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+      }
+      await this.opts.runtime.signal(id, SIGKILL).catch((err) => this.opts.warn({ err, id }, 'kill failed'));
+      await this.waitForExit(id);
+    }
+    await this.withLock(id, async () => {
+      const record = this.registry.get(id);
+      // Auto-removal may have won the race.
+      if (record) await this.removeStopped(record);
+    });
+  }
+
+  private async removeStopped(record: ContainerRecord): Promise<void> {
+    if (!this.registry.get(record.id)) return;
+    record.state = { ...record.state, status: 'removing' };
+    await this.opts.runtime.remove(record.id);
+    await this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed'));
+    this.registry.delete(record.id);
+    this.pendingStdin.delete(record.id);
+    this.broadcast.endRun(record.id);
+    this.opts.events.publish('destroy', record);
+    this.signals.emit(`removed:${record.id}`, record.state.exitCode);
+  }
+
+  /**
+   * Registers a wait and returns the promise of its exit code. Registration is synchronous, so
+   * a client that waits before it starts never misses the exit.
+   */
+  wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<number> {
+    const record = this.registry.find(idOrName);
+    if (condition === 'not-running' && !isRunning(record.state)) return Promise.resolve(record.state.exitCode);
+    const event = condition === 'removed' ? `removed:${record.id}` : `exit:${record.id}`;
+    return once(this.signals, event, { signal }).then(([exitCode]) => exitCode as number);
+  }
+
+  attach(idOrName: string, streams: { stdin: boolean; stdout: boolean; stderr: boolean }): Attachment {
+    const record = this.registry.find(idOrName);
+    const id = record.id;
+    const wanted: OutputStreamName[] = [];
+    if (streams.stdout) wanted.push('stdout');
+    if (streams.stderr) wanted.push('stderr');
+    const output = this.broadcast.subscribe(id, wanted);
+    const stdinOf = (): StdinWriter | undefined => this.runs.get(id)?.task.stdin;
+    const useStdin = streams.stdin && record.config.OpenStdin === true;
+    return {
+      tty: record.config.Tty === true,
+      output,
+      writeStdin: async (data) => {
+        if (!useStdin) return;
+        const stdin = stdinOf();
+        if (stdin) return stdin.write(data);
+        const pending = this.pendingStdin.get(id) ?? { chunks: [], closed: false };
+        pending.chunks.push(data);
+        this.pendingStdin.set(id, pending);
+      },
+      closeStdin: () => {
+        if (!useStdin || !record.config.StdinOnce) return;
+        const stdin = stdinOf();
+        if (stdin) stdin.close();
+        else this.pendingStdin.set(id, { chunks: this.pendingStdin.get(id)?.chunks ?? [], closed: true });
+      },
+    };
+  }
+
+  async resize(idOrName: string, width: number, height: number): Promise<void> {
+    const record = this.registry.find(idOrName);
+    if (!this.runs.has(record.id)) throw EngineError.conflict(`Container ${record.id} is not running`);
+    await this.opts.runtime.resizeTty(record.id, width, height);
+  }
+
+  /** Rebuilds the model from the store: running tasks are followed again, exits that happened meanwhile recorded. */
+  async recover(): Promise<void> {
+    for (const { record, task } of await this.opts.runtime.recover()) {
+      this.registry.put(record);
+      if (task?.status === 'running' || task?.status === 'paused') {
+        record.state = { ...record.state, status: task.status, pid: task.running.pid };
+        this.track(record, task.running);
+      } else if (task?.status === 'stopped') {
+        await this.recordExit(record.id, task.exit);
+      } else if (isRunning(record.state)) {
+        // The task is gone without an exit status (the host rebooted, or its shim was killed).
+        record.state = { ...record.state, status: 'exited', pid: 0, exitCode: 255, error: 'the task was lost while the engine was down', finishedAt: now() };
+        await this.opts.runtime.persist(record).catch((err) => this.opts.warn({ err, id: record.id }, 'state not saved'));
+      }
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+

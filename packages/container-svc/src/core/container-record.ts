@@ -1,0 +1,75 @@
+import type { Instant } from './instant.js';
+
+/** Docker's container Config, as clients send it and inspect shows it. */
+export interface DockerConfig {
+  Hostname?: string;
+  Domainname?: string;
+  User?: string;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  ExposedPorts?: Record<string, object> | null;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  Env?: string[] | null;
+  Cmd?: string[] | null;
+  Healthcheck?: Record<string, unknown> | null;
+  ArgsEscaped?: boolean;
+  Image?: string;
+  Volumes?: Record<string, object> | null;
+  WorkingDir?: string;
+  Entrypoint?: string[] | null;
+  NetworkDisabled?: boolean;
+  OnBuild?: string[] | null;
+  Labels?: Record<string, string> | null;
+  StopSignal?: string;
+  StopTimeout?: number | null;
+  Shell?: string[] | null;
+}
+
+/** The part of Docker's HostConfig this engine acts on; other fields are kept as sent. */
+export interface HostConfig {
+  NetworkMode?: string;
+  RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+  AutoRemove?: boolean;
+  ReadonlyRootfs?: boolean;
+  ShmSize?: number;
+  Init?: boolean | null;
+  [field: string]: unknown;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  error: string;
+  startedAt?: Instant;
+  finishedAt?: Instant;
+  oomKilled: boolean;
+}
+
+/** What is persisted about a container: plain data, no live handles. */
+export interface ContainerRecord {
+  id: string;
+  /** Without the leading slash. */
+  name: string;
+  created: Instant;
+  /** The image as the user named it. */
+  image: string;
+  imageId: string;
+  /** Config merged with the image's. */
+  config: DockerConfig;
+  hostConfig: HostConfig;
+  path: string;
+  args: string[];
+  snapshotter: string;
+  restartCount: number;
+  state: ContainerState;
+}
+
+export function isRunning(state: ContainerState): boolean {
+  return state.status === 'running' || state.status === 'paused' || state.status === 'restarting';
+}

@@ -1,0 +1,81 @@
+import type { ContainerRecord } from './container-record.js';
+import type { ImageConfig } from './image-config-merge.js';
+import type { Instant } from './instant.js';
+import type { ContainerFiles } from './oci-spec.js';
+
+/** What container-svc needs to know about an image (from image-svc). */
+export interface ResolvedImage {
+  id: string;
+  chainId: string;
+  snapshotter: string;
+  config: ImageConfig;
+}
+
+export interface ImageResolver {
+  /** Throws not-found with dockerd's `No such image: …` when there is none. */
+  resolve(reference: string): Promise<ResolvedImage>;
+}
+
+/** network-svc: gives a container its network namespace before its task is created. */
+export interface NetworkAttacher {
+  attach(containerId: string, networkMode: string, netnsPath: string): Promise<void>;
+  detach(containerId: string): Promise<void>;
+}
+
+export interface TaskExit {
+  exitCode: number;
+  exitedAt: Instant;
+}
+
+export interface StdinWriter {
+  write(data: Uint8Array): Promise<void>;
+  close(): void;
+}
+
+/** A task that runs: its I/O and the promise of its exit. */
+export interface RunningTask {
+  pid: number;
+  /** stdout (and, with a TTY, everything the terminal prints) until the process exits. */
+  stdout: AsyncIterable<Uint8Array>;
+  /** Empty with a TTY. */
+  stderr: AsyncIterable<Uint8Array>;
+  /** Present when the container keeps stdin open. */
+  stdin: StdinWriter | undefined;
+  exit: Promise<TaskExit>;
+}
+
+/** A container found in the store at start-up, with its task if one is left. */
+export interface RecoveredContainer {
+  record: ContainerRecord;
+  task:
+    | { status: 'running' | 'paused'; running: RunningTask }
+    | { status: 'stopped'; exit: TaskExit }
+    | undefined;
+}
+
+/** containerd: container records, their snapshots and their tasks. */
+export interface ContainerRuntime {
+  /** Stores the record and prepares its writable snapshot on top of the image. */
+  create(record: ContainerRecord, spec: object, image: ResolvedImage): Promise<void>;
+  /** Saves the record's changed state. */
+  persist(record: ContainerRecord): Promise<void>;
+  /** Removes the snapshot and the record; a missing one is not an error. */
+  remove(id: string): Promise<void>;
+  startTask(record: ContainerRecord): Promise<RunningTask>;
+  /** Deletes the exited task and its I/O. */
+  deleteTask(id: string): Promise<void>;
+  signal(id: string, signal: number): Promise<void>;
+  resizeTty(id: string, width: number, height: number): Promise<void>;
+  recover(): Promise<RecoveredContainer[]>;
+}
+
+/** /etc/hostname, /etc/hosts and /etc/resolv.conf of a container, kept in its state directory. */
+export interface ContainerFilesStore {
+  write(id: string, hostname: string, hostNetwork: boolean): Promise<ContainerFiles>;
+  paths(id: string): ContainerFiles;
+  remove(id: string): Promise<void>;
+}
+
+export interface ContainerEventSink {
+  publish(action: string, record: ContainerRecord, extra?: Record<string, string>): void;
+}

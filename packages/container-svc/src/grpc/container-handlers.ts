@@ -1,0 +1,87 @@
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { dirname } from 'node:path';
+import { EngineError, containerV1, type ServiceHandlers } from '@flotilla/proto';
+import type { ContainerLifecycle, WaitCondition } from '../core/container-lifecycle.js';
+import type { ContainerFilesStore } from '../core/ports.js';
+import { containerMessage } from './container-message.js';
+
+const conditions: Record<containerV1.WaitCondition, WaitCondition> = {
+  [containerV1.WaitCondition.UNSPECIFIED]: 'not-running',
+  [containerV1.WaitCondition.NOT_RUNNING]: 'not-running',
+  [containerV1.WaitCondition.NEXT_EXIT]: 'next-exit',
+  [containerV1.WaitCondition.REMOVED]: 'removed',
+};
+
+function parseBody(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (err) {
+    throw EngineError.invalid(`invalid container config: ${(err as Error).message}`);
+  }
+}
+
+export function containerHandlers(
+  lifecycle: ContainerLifecycle,
+  files: ContainerFilesStore,
+): ServiceHandlers<typeof containerV1.ContainerService> {
+  const message = (id: string) => containerMessage(lifecycle.inspect(id), dirname(files.paths(id).hosts));
+  return {
+    async createContainer(req) {
+      return lifecycle.create(req.name, parseBody(req.configJson));
+    },
+    async startContainer(req) {
+      await lifecycle.start(req.id);
+      return {};
+    },
+    async stopContainer(req) {
+      await lifecycle.stop(req.id, req.timeoutSeconds, req.signal);
+      return {};
+    },
+    async killContainer(req) {
+      await lifecycle.kill(req.id, req.signal);
+      return {};
+    },
+    async removeContainer(req) {
+      await lifecycle.remove(req.id, req.force);
+      return {};
+    },
+    async *waitContainer(req, ctx): AsyncGenerator<MessageInitShape<typeof containerV1.WaitContainerResponseSchema>> {
+      const exitCode = lifecycle.wait(req.id, conditions[req.condition], ctx.signal);
+      // A client that goes away abandons the wait: its rejection needs no handler.
+      exitCode.catch(() => undefined);
+      yield { result: { case: 'registered', value: {} } };
+      yield { result: { case: 'exited', value: { exitCode: await exitCode } } };
+    },
+    async *attachContainer(requests, ctx): AsyncGenerator<MessageInitShape<typeof containerV1.AttachContainerResponseSchema>> {
+      const iterator = requests[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done || first.value.request.case !== 'options') throw EngineError.invalid('attach must start with its options');
+      const options = first.value.request.value;
+      const attachment = lifecycle.attach(options.id, options);
+      ctx.signal.addEventListener('abort', () => attachment.output.close(), { once: true });
+      // Stdin flows while output is streamed back.
+      void (async () => {
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+          const request = next.value.request;
+          if (request.case === 'stdin') await attachment.writeStdin(request.value);
+          else if (request.case === 'closeStdin') attachment.closeStdin();
+        }
+      })().catch(() => attachment.output.close());
+      yield { response: { case: 'attached', value: { tty: attachment.tty } } };
+      for await (const chunk of attachment.output) {
+        const stream = chunk.stream === 'stderr' ? containerV1.OutputStream.STDERR : containerV1.OutputStream.STDOUT;
+        yield { response: { case: 'output', value: { stream, data: chunk.data } } };
+      }
+    },
+    async resizeContainerTty(req) {
+      await lifecycle.resize(req.id, req.width, req.height);
+      return {};
+    },
+    async listContainers(req) {
+      return { containers: lifecycle.list(req.all, req.limit).map((r) => message(r.id)) };
+    },
+    async inspectContainer(req) {
+      return { container: message(lifecycle.inspect(req.id).id) };
+    },
+  };
+}

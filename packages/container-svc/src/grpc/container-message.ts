@@ -1,0 +1,43 @@
+import { create } from '@bufbuild/protobuf';
+import { containerV1 } from '@flotilla/proto';
+import type { ContainerRecord, ContainerStatus } from '../core/container-record.js';
+import { instantParts, type Instant } from '../core/instant.js';
+
+const statusValues: Record<ContainerStatus, containerV1.ContainerStatus> = {
+  created: containerV1.ContainerStatus.CREATED,
+  running: containerV1.ContainerStatus.RUNNING,
+  paused: containerV1.ContainerStatus.PAUSED,
+  restarting: containerV1.ContainerStatus.RESTARTING,
+  removing: containerV1.ContainerStatus.REMOVING,
+  exited: containerV1.ContainerStatus.EXITED,
+  dead: containerV1.ContainerStatus.DEAD,
+};
+
+const timestamp = (instant: Instant | undefined) => (instant ? instantParts(instant) : undefined);
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+export function containerMessage(record: ContainerRecord, stateDir: string): containerV1.Container {
+  return create(containerV1.ContainerSchema, {
+    id: record.id,
+    name: record.name,
+    created: timestamp(record.created),
+    image: record.image,
+    imageId: record.imageId,
+    state: {
+      status: statusValues[record.state.status],
+      pid: record.state.pid,
+      exitCode: record.state.exitCode,
+      error: record.state.error,
+      startedAt: timestamp(record.state.startedAt),
+      finishedAt: timestamp(record.state.finishedAt),
+      oomKilled: record.state.oomKilled,
+    },
+    configJson: json(record.config),
+    hostConfigJson: json(record.hostConfig),
+    path: record.path,
+    args: record.args,
+    restartCount: record.restartCount,
+    driver: record.snapshotter,
+    stateDir,
+  });
+}

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { connectChannel, containerV1, createClient, imageV1, networkV1, serviceRegistration } from '@flotilla/proto';
+import { connectEventPublisher, envString, packageVersion, runService, untilAvailable } from '@flotilla/kit';
+import { connectContainerd } from '@flotilla/containerd';
+import { ContainerLifecycle } from './core/container-lifecycle.js';
+import { containerHandlers } from './grpc/container-handlers.js';
+import { ContainerdRuntime } from './runtime/containerd-runtime.js';
+import { ContainerFilesDir } from './runtime/container-files.js';
+import { NatsContainerEvents } from './runtime/container-events.js';
+import { ImageServiceResolver } from './runtime/image-resolver.js';
+import { NetworkServiceAttacher } from './runtime/network-attacher.js';
+
+void runService({
+  name: 'container-svc',
+  version: packageVersion(__dirname),
+  async compose({ logger, own }) {
+    const stateDir = envString('FLOTILLA_STATE_DIR', '/var/lib/flotilla/container');
+    const runDir = envString('FLOTILLA_RUN_DIR', '/run/flotilla/container');
+    const warn = (obj: object, msg: string) => logger.warn(obj, msg);
+    const containerd = own(
+      connectContainerd({
+        address: envString('FLOTILLA_CONTAINERD_ADDRESS'),
+        namespace: envString('FLOTILLA_CONTAINERD_NAMESPACE', 'flotilla'),
+      }),
+    );
+    await untilAvailable('containerd', () => containerd.version.version({}, { timeoutMs: 2000 }), logger);
+    const events = own(await connectEventPublisher(envString('FLOTILLA_NATS_URL'), logger));
+    const imageChannel = own(connectChannel(envString('FLOTILLA_IMAGE_SVC_ADDRESS')));
+    const networkChannel = own(connectChannel(envString('FLOTILLA_NETWORK_SVC_ADDRESS')));
+    const files = new ContainerFilesDir(join(stateDir, 'containers'));
+    const lifecycle = new ContainerLifecycle({
+      runtime: new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), runcRoot: join(runDir, 'runc'), warn }),
+      images: new ImageServiceResolver(createClient(imageV1.ImageService, imageChannel)),
+      network: new NetworkServiceAttacher(createClient(networkV1.NetworkService, networkChannel)),
+      files,
+      events: new NatsContainerEvents(events),
+      netnsDir: envString('FLOTILLA_NETNS_DIR', '/run/flotilla/netns'),
+      cgroupParent: envString('FLOTILLA_CGROUP_PARENT', '/flotilla'),
+      warn,
+    });
+    await lifecycle.recover();
+    return [serviceRegistration(containerV1.ContainerService, containerHandlers(lifecycle, files), logger)];
+  },
+});

@@ -1,0 +1,200 @@
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { EngineError } from '@flotilla/proto';
+import {
+  api,
+  ignoreNotFound,
+  openTaskIo,
+  packJsonAny,
+  packRuncOptions,
+  packRuntimeSpec,
+  prepareTaskIo,
+  runcRuntimeName,
+  unpackJsonAny,
+  type ContainerdServices,
+  type RuntimeSpec,
+  type TaskIo,
+  type TaskIoOptions,
+} from '@flotilla/containerd';
+import type { ContainerRecord } from '../core/container-record.js';
+import type { ContainerRuntime, RecoveredContainer, ResolvedImage, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
+import type { Instant } from '../core/instant.js';
+
+/** The container's Docker record rides in the containerd container's extensions. */
+const recordExtension = 'flotilla.container';
+const recordTypeUrl = 'types.flotilla.dev/engine/container-record/v1';
+const { Status } = api.taskTypes;
+
+export interface ContainerdRuntimeOptions {
+  /** FIFOs of running tasks, one directory per container. */
+  ioDir: string;
+  /** runc's state directory for this engine, apart from every other containerd's. */
+  runcRoot: string;
+  warn(obj: object, msg: string): void;
+}
+
+function stdinWriter(socket: Socket | undefined): StdinWriter | undefined {
+  if (!socket) return undefined;
+  // EPIPE once the process has gone is expected; the exit is reported elsewhere.
+  socket.on('error', () => undefined);
+  return {
+    write: (data) => new Promise((resolve) => socket.write(data, () => resolve())),
+    close: () => socket.end(),
+  };
+}
+
+async function* nothing(): AsyncGenerator<Uint8Array> {}
+
+function instantOf(date: Date): Instant {
+  return date.toISOString();
+}
+
+/** containerd's containers, snapshots and tasks behind the container lifecycle's port. */
+export class ContainerdRuntime implements ContainerRuntime {
+  private readonly ios = new Map<string, TaskIo>();
+  private readonly runtime: { name: string; options: ReturnType<typeof packRuncOptions> };
+
+  constructor(
+    private readonly containerd: ContainerdServices,
+    private readonly opts: ContainerdRuntimeOptions,
+  ) {
+    this.runtime = { name: runcRuntimeName, options: packRuncOptions({ root: opts.runcRoot }) };
+  }
+
+  async create(record: ContainerRecord, spec: object, image: ResolvedImage): Promise<void> {
+    // The record references its snapshot key before the snapshot exists: the GC then keeps the
+    // snapshot from the moment it is prepared, with no lease needed.
+    await this.containerd.containers.create({
+      container: {
+        id: record.id,
+        labels: { 'flotilla.name': record.name },
+        image: record.image,
+        runtime: this.runtime,
+        spec: packRuntimeSpec(spec as RuntimeSpec),
+        snapshotter: image.snapshotter,
+        snapshotKey: record.id,
+        extensions: { [recordExtension]: packJsonAny(recordTypeUrl, record) },
+      },
+    });
+    try {
+      await this.containerd.snapshots.prepare({ snapshotter: image.snapshotter, key: record.id, parent: image.chainId });
+    } catch (err) {
+      await ignoreNotFound(this.containerd.containers.delete({ id: record.id }));
+      throw err;
+    }
+  }
+
+  async persist(record: ContainerRecord): Promise<void> {
+    await this.containerd.containers.update({
+      container: { id: record.id, extensions: { [recordExtension]: packJsonAny(recordTypeUrl, record) } },
+      updateMask: { paths: [`extensions.${recordExtension}`] },
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    const container = await ignoreNotFound(this.containerd.containers.get({ id }));
+    const snapshotter = container?.container?.snapshotter;
+    // Snapshot first: removing the record first lets the GC take the snapshot under our feet.
+    if (snapshotter) await ignoreNotFound(this.containerd.snapshots.remove({ snapshotter, key: id }));
+    await ignoreNotFound(this.containerd.containers.delete({ id }));
+  }
+
+  private ioOptions(record: ContainerRecord): TaskIoOptions {
+    return { directory: join(this.opts.ioDir, record.id), stdin: record.config.OpenStdin === true, terminal: record.config.Tty === true };
+  }
+
+  async startTask(record: ContainerRecord): Promise<RunningTask> {
+    const { tasks, snapshots } = this.containerd;
+    const id = record.id;
+    const io = await prepareTaskIo(this.ioOptions(record));
+    this.ios.set(id, io);
+    let created = false;
+    try {
+      const { mounts } = await snapshots.mounts({ snapshotter: record.snapshotter, key: id });
+      const { pid } = await tasks.create({ containerId: id, rootfs: mounts, ...io.paths });
+      created = true;
+      const streams = io.attach();
+      // Waiting before starting: an exit that comes at once is never missed.
+      const exit = this.waitForExit(id);
+      await tasks.start({ containerId: id });
+      return { pid, stdout: streams.stdout, stderr: streams.stderr ?? nothing(), stdin: stdinWriter(streams.stdin), exit };
+    } catch (err) {
+      if (created) await ignoreNotFound(tasks.delete({ containerId: id })).catch(() => undefined);
+      this.ios.delete(id);
+      await io.dispose();
+      throw err;
+    }
+  }
+
+  /** Tasks.Wait, again after a containerd restart (tasks outlive it in their shims). */
+  private async waitForExit(id: string): Promise<TaskExit> {
+    for (;;) {
+      try {
+        const { exitStatus, exitedAt } = await this.containerd.tasks.wait({ containerId: id });
+        return { exitCode: exitStatus, exitedAt: instantOf(exitedAt ? timestampDate(exitedAt) : new Date()) };
+      } catch (err) {
+        if (EngineError.is(err, 'not-found')) return { exitCode: 255, exitedAt: instantOf(new Date()) };
+        this.opts.warn({ err, id }, 'waiting for the task again');
+        await sleep(500);
+      }
+    }
+  }
+
+  async deleteTask(id: string): Promise<void> {
+    try {
+      await ignoreNotFound(this.containerd.tasks.delete({ containerId: id }));
+    } finally {
+      const io = this.ios.get(id);
+      this.ios.delete(id);
+      await io?.dispose();
+    }
+  }
+
+  async signal(id: string, signal: number): Promise<void> {
+    await this.containerd.tasks.kill({ containerId: id, signal, all: false });
+  }
+
+  async resizeTty(id: string, width: number, height: number): Promise<void> {
+    await this.containerd.tasks.resizePty({ containerId: id, execId: '', width, height });
+  }
+
+  async recover(): Promise<RecoveredContainer[]> {
+    const { containers } = await this.containerd.containers.list({});
+    const recovered: RecoveredContainer[] = [];
+    for (const container of containers) {
+      const extension = container.extensions[recordExtension];
+      if (!extension) continue;
+      let record: ContainerRecord;
+      try {
+        record = unpackJsonAny<ContainerRecord>(extension, recordTypeUrl);
+      } catch (err) {
+        this.opts.warn({ err, id: container.id }, 'unreadable container record skipped');
+        continue;
+      }
+      recovered.push({ record, task: await this.recoverTask(record) });
+    }
+    return recovered;
+  }
+
+  private async recoverTask(record: ContainerRecord): Promise<RecoveredContainer['task']> {
+    const found = await ignoreNotFound(this.containerd.tasks.get({ containerId: record.id }));
+    const process = found?.process;
+    if (!process) return undefined;
+    if (process.status === Status.STOPPED) {
+      return { status: 'stopped', exit: { exitCode: process.exitStatus, exitedAt: instantOf(process.exitedAt ? timestampDate(process.exitedAt) : new Date()) } };
+    }
+    const io = await openTaskIo(this.ioOptions(record));
+    this.ios.set(record.id, io);
+    const streams = io.attach();
+    const running: RunningTask = {
+      pid: process.pid,
+      stdout: streams.stdout,
+      stderr: streams.stderr ?? nothing(),
+      stdin: stdinWriter(streams.stdin),
+      exit: this.waitForExit(record.id),
+    };
+    return { status: process.status === Status.PAUSED ? 'paused' : 'running', running };
+  }
+}

@@ -1,0 +1,132 @@
+import { EngineError } from '@flotilla/proto';
+import type { ContainerRecord } from '../core/container-record.js';
+import type { ContainerFiles } from '../core/oci-spec.js';
+import type {
+  ContainerEventSink,
+  ContainerFilesStore,
+  ContainerRuntime,
+  ImageResolver,
+  NetworkAttacher,
+  RecoveredContainer,
+  ResolvedImage,
+  RunningTask,
+  TaskExit,
+} from '../core/ports.js';
+
+/** A task whose output and exit the test drives. */
+export class FakeTask {
+  private readonly chunks: Uint8Array[] = [];
+  private ended = false;
+  private wake: (() => void) | undefined;
+  exitWith!: (exit: TaskExit) => void;
+  readonly exit = new Promise<TaskExit>((resolve) => (this.exitWith = resolve));
+  readonly stdinReceived: string[] = [];
+  stdinClosed = false;
+
+  write(text: string): void {
+    this.chunks.push(Buffer.from(text));
+    this.wake?.();
+  }
+
+  finish(exitCode: number): void {
+    this.ended = true;
+    this.wake?.();
+    this.exitWith({ exitCode, exitedAt: new Date().toISOString() });
+  }
+
+  async *stdout(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      const chunk = this.chunks.shift();
+      if (chunk) yield chunk;
+      else if (this.ended) return;
+      else await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  running(pid: number): RunningTask {
+    return {
+      pid,
+      stdout: this.stdout(),
+      stderr: (async function* () {})(),
+      stdin: {
+        write: async (data) => void this.stdinReceived.push(Buffer.from(data).toString()),
+        close: () => void (this.stdinClosed = true),
+      },
+      exit: this.exit,
+    };
+  }
+}
+
+export class FakeRuntime implements ContainerRuntime {
+  readonly records = new Map<string, ContainerRecord>();
+  readonly tasks = new Map<string, FakeTask>();
+  readonly signals: [string, number][] = [];
+  failStart: Error | undefined;
+  recovered: RecoveredContainer[] = [];
+
+  async create(record: ContainerRecord) {
+    this.records.set(record.id, structuredClone(record));
+  }
+  async persist(record: ContainerRecord) {
+    this.records.set(record.id, structuredClone(record));
+  }
+  async remove(id: string) {
+    this.records.delete(id);
+  }
+  async startTask(record: ContainerRecord) {
+    if (this.failStart) throw this.failStart;
+    const task = new FakeTask();
+    this.tasks.set(record.id, task);
+    return task.running(4242);
+  }
+  async deleteTask(id: string) {
+    this.tasks.delete(id);
+  }
+  async signal(id: string, signal: number) {
+    this.signals.push([id, signal]);
+    // The fake process dies of SIGKILL only; it ignores SIGTERM like PID 1 without a handler.
+    if (signal === 9) this.tasks.get(id)?.finish(137);
+  }
+  async resizeTty() {}
+  async recover() {
+    return this.recovered;
+  }
+}
+
+export const fakeImages: ImageResolver = {
+  async resolve(reference: string): Promise<ResolvedImage> {
+    if (reference !== 'busybox') throw EngineError.notFound(`No such image: ${reference}:latest`);
+    return { id: 'sha256:busybox', chainId: 'sha256:chain', snapshotter: 'overlayfs', config: { Cmd: ['sh'], Env: ['PATH=/bin'] } };
+  },
+};
+
+export class FakeNetwork implements NetworkAttacher {
+  readonly attached = new Set<string>();
+  async attach(id: string) {
+    this.attached.add(id);
+  }
+  async detach(id: string) {
+    this.attached.delete(id);
+  }
+}
+
+export class FakeFiles implements ContainerFilesStore {
+  readonly written = new Set<string>();
+  paths(id: string): ContainerFiles {
+    return { hostname: `/files/${id}/hostname`, hosts: `/files/${id}/hosts`, resolvConf: `/files/${id}/resolv.conf` };
+  }
+  async write(id: string) {
+    this.written.add(id);
+    return this.paths(id);
+  }
+  async remove(id: string) {
+    this.written.delete(id);
+  }
+}
+
+export class RecordingEvents implements ContainerEventSink {
+  readonly actions: string[] = [];
+  publish(action: string) {
+    this.actions.push(action);
+  }
+}

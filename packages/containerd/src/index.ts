@@ -1,0 +1,13 @@
+export * as api from './api.js';
+export * from './connect.js';
+export * from './errors.js';
+export * from './lease.js';
+export * from './content-writer.js';
+export * from './content-reader.js';
+export * from './chain-id.js';
+export * from './unpack.js';
+export * from './task-io.js';
+export * from './events.js';
+export * from './json-any.js';
+export * from './runtime-spec.js';
+export * from './runtime-options.js';

@@ -1,0 +1,78 @@
+import { closeSync, constants, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { prepareTaskIo } from './task-io.js';
+
+async function readAll(stream: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk;
+  return text;
+}
+
+/** Plays the shim: opens its ends of the FIFOs the way containerd-shim does during Tasks.Create. */
+function openShimEnds(paths: { stdin: string; stdout: string; stderr: string }) {
+  return {
+    stdin: openSync(paths.stdin, constants.O_RDONLY | constants.O_NONBLOCK),
+    stdout: openSync(paths.stdout, constants.O_WRONLY), // would block if no reader were open yet
+    stderr: openSync(paths.stderr, constants.O_WRONLY),
+  };
+}
+
+describe('prepareTaskIo', () => {
+  let root: string;
+  beforeEach(async () => (root = await mkdtemp(join(tmpdir(), 'task-io-'))));
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('creates FIFOs whose read ends are open before the shim opens its write ends', async () => {
+    const directory = join(root, 'web');
+    const io = await prepareTaskIo({ directory, stdin: true });
+    expect(io.paths).toEqual({
+      stdin: join(directory, 'init-stdin'),
+      stdout: join(directory, 'init-stdout'),
+      stderr: join(directory, 'init-stderr'),
+      terminal: false,
+    });
+    expect(statSync(io.paths.stdout).isFIFO()).toBe(true);
+
+    const shim = openShimEnds(io.paths);
+    const streams = io.attach();
+    writeSync(shim.stdout, 'hello\n');
+    writeSync(shim.stderr, 'oops\n');
+    closeSync(shim.stdout);
+    closeSync(shim.stderr);
+    await new Promise<void>((resolve) => streams.stdin!.end('input', resolve));
+
+    expect(await readAll(streams.stdout)).toBe('hello\n');
+    expect(await readAll(streams.stderr!)).toBe('oops\n');
+    const received = Buffer.alloc(16);
+    expect(received.subarray(0, readSync(shim.stdin, received)).toString()).toBe('input');
+    closeSync(shim.stdin);
+
+    await io.dispose();
+    await expect(readdir(root)).resolves.toEqual([]);
+  });
+
+  it('has no stderr with a terminal, and no stdin unless asked', async () => {
+    const io = await prepareTaskIo({ directory: root, processId: 'exec-1', terminal: true });
+    expect(io.paths).toEqual({ stdin: '', stdout: join(root, 'exec-1-stdout'), stderr: '', terminal: true });
+    await io.dispose();
+  });
+
+  it('keeps the directory while another process still has FIFOs in it', async () => {
+    const init = await prepareTaskIo({ directory: root });
+    const exec = await prepareTaskIo({ directory: root, processId: 'exec-1' });
+    await exec.dispose();
+    expect((await readdir(root)).sort()).toEqual(['init-stderr', 'init-stdout']);
+    await init.dispose();
+    await expect(readdir(root)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('replaces FIFOs left behind by an earlier run', async () => {
+    const first = await prepareTaskIo({ directory: root });
+    const second = await prepareTaskIo({ directory: root });
+    await first.dispose();
+    await second.dispose();
+  });
+});

@@ -1,0 +1,139 @@
+import { execFile } from 'node:child_process';
+import { closeSync, constants, open, openSync } from 'node:fs';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const openFd = promisify(open);
+const execFileAsync = promisify(execFile);
+
+export interface TaskIoOptions {
+  /** The container's FIFO directory, created if missing (mode 0700). */
+  readonly directory: string;
+  /** Keeps an exec'd process's FIFOs apart from the init process's ones. Default: `init`. */
+  readonly processId?: string;
+  readonly stdin?: boolean;
+  /** With a terminal, stdout carries everything and there is no stderr FIFO. */
+  readonly terminal?: boolean;
+}
+
+/** The stdio fields of Tasks.Create / Tasks.Exec; '' means none. */
+export interface TaskIoPaths {
+  readonly stdin: string;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly terminal: boolean;
+}
+
+export interface TaskStreams {
+  /** Ending it closes the process's stdin. Handle its 'error' (EPIPE once the process is gone). */
+  readonly stdin: Socket | undefined;
+  /** Ends when the process has exited and the shim has copied all of its output. */
+  readonly stdout: Socket;
+  readonly stderr: Socket | undefined;
+}
+
+export interface TaskIo {
+  readonly paths: TaskIoPaths;
+  /** Call once Tasks.Create (or Exec) has returned: the shim has opened its ends by then. */
+  attach(): TaskStreams;
+  /** Closes every stream and FIFO of this process and removes them (and the directory once empty). */
+  dispose(): Promise<void>;
+}
+
+/**
+ * The shim opens the write ends of stdout/stderr during Tasks.Create and blocks until a reader
+ * exists, so the read ends are opened here, non-blocking, before Create. They are wrapped in
+ * sockets only in attach(): a FIFO that has never had a writer reads as end-of-file at once.
+ */
+class FifoTaskIo implements TaskIo {
+  private streams: TaskStreams | undefined;
+
+  constructor(
+    readonly paths: TaskIoPaths,
+    private readonly directory: string,
+    private readonly readFds: { stdout: number; stderr: number | undefined },
+  ) {}
+
+  attach(): TaskStreams {
+    if (this.streams) throw new Error('task I/O is already attached');
+    const reader = (fd: number) => new Socket({ fd, readable: true, writable: false });
+    // The shim holds the read end of stdin from Create on, so this open does not fail with ENXIO.
+    const stdin = this.paths.stdin
+      ? new Socket({ fd: openSync(this.paths.stdin, constants.O_WRONLY | constants.O_NONBLOCK), readable: false, writable: true })
+      : undefined;
+    this.streams = {
+      stdin,
+      stdout: reader(this.readFds.stdout),
+      stderr: this.readFds.stderr === undefined ? undefined : reader(this.readFds.stderr),
+    };
+    return this.streams;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.streams) {
+      for (const stream of [this.streams.stdin, this.streams.stdout, this.streams.stderr]) stream?.destroy();
+    } else {
+      closeSync(this.readFds.stdout);
+      if (this.readFds.stderr !== undefined) closeSync(this.readFds.stderr);
+    }
+    const fifos = [this.paths.stdin, this.paths.stdout, this.paths.stderr].filter((path) => path !== '');
+    await Promise.all(fifos.map((path) => rm(path, { force: true })));
+    // Other processes of the container may still have FIFOs here.
+    await rmdir(this.directory).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'ENOENT') throw err;
+    });
+  }
+}
+
+function fifoPaths(options: TaskIoOptions): TaskIoPaths {
+  const prefix = join(options.directory, options.processId ?? 'init');
+  return {
+    stdin: options.stdin ? `${prefix}-stdin` : '',
+    stdout: `${prefix}-stdout`,
+    stderr: options.terminal ? '' : `${prefix}-stderr`,
+    terminal: options.terminal ?? false,
+  };
+}
+
+const openReadEnd = (path: string) => openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);
+
+async function openReadEnds(paths: TaskIoPaths, directory: string): Promise<TaskIo> {
+  const opened: number[] = [];
+  try {
+    const stdout = await openReadEnd(paths.stdout);
+    opened.push(stdout);
+    const stderr = paths.stderr ? await openReadEnd(paths.stderr) : undefined;
+    if (stderr !== undefined) opened.push(stderr);
+    return new FifoTaskIo(paths, directory, { stdout, stderr });
+  } catch (err) {
+    for (const fd of opened) closeSync(fd);
+    throw err;
+  }
+}
+
+/** Creates the FIFOs of one process (one `mkfifo` run) and opens their read ends. */
+export async function prepareTaskIo(options: TaskIoOptions): Promise<TaskIo> {
+  const paths = fifoPaths(options);
+  const fifos = [paths.stdin, paths.stdout, paths.stderr].filter((path) => path !== '');
+  await mkdir(options.directory, { recursive: true, mode: 0o700 });
+  const removeFifos = () => Promise.all(fifos.map((path) => rm(path, { force: true })));
+  // Leftovers of an earlier run with the same ids would make mkfifo fail.
+  await removeFifos();
+  try {
+    await execFileAsync('mkfifo', ['-m', '600', ...fifos]);
+    return await openReadEnds(paths, options.directory);
+  } catch (err) {
+    await removeFifos();
+    throw err;
+  }
+}
+
+/**
+ * Opens the FIFOs of a process that is already running (after a restart of the service that
+ * started it): the shim still holds the write ends, so attach() may be called at once.
+ */
+export async function openTaskIo(options: TaskIoOptions): Promise<TaskIo> {
+  return openReadEnds(fifoPaths(options), options.directory);
+}

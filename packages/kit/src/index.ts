@@ -1,0 +1,5 @@
+export * from './config.js';
+export * from './logger.js';
+export * from './event-publisher.js';
+export * from './service-runner.js';
+export * from './health-check.js';

@@ -1,0 +1,23 @@
+import pino, { type Logger } from 'pino';
+import { currentRequestId } from '@flotilla/proto';
+
+export type { Logger };
+
+/**
+ * One root logger per process: JSON lines with the service name and version, and the request id
+ * of the call being handled on every line (from the async context the gRPC adapter sets up).
+ */
+export function createLogger(service: string, version: string, level = process.env.FLOTILLA_LOG_LEVEL ?? 'info'): Logger {
+  return pino({
+    level,
+    base: { service, version },
+    mixin() {
+      const requestId = currentRequestId();
+      return requestId ? { requestId } : {};
+    },
+    redact: {
+      paths: ['*.authorization', '*["x-registry-auth"]', '*.password', '*.identitytoken'],
+      censor: '[redacted]',
+    },
+  });
+}

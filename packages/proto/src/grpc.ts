@@ -1,0 +1,373 @@
+/**
+ * The one bridge between protobuf-es descriptors and @grpc/grpc-js (protoc-gen-es emits no grpc-js
+ * code). Servers get typed handlers wrapped with the request id, logging and error mapping;
+ * clients get typed methods that send the request id and turn statuses back into EngineErrors.
+ * Used for our own services and for containerd's.
+ */
+import type { Readable } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type MessageInitShape,
+  type MessageShape,
+} from '@bufbuild/protobuf';
+import { EngineError, isErrorKind, type ErrorKind } from './engine-error.js';
+import { currentRequestId, newRequestId, requestIdMetadataKey, withRequestId } from './request-context.js';
+
+/** The part of a pino logger the adapter uses; kept structural so this package needs no pino. */
+export interface RpcLogger {
+  debug(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Trailer that carries the exact kind, since several kinds share one gRPC code. */
+const errorKindMetadataKey = 'engine-error-kind';
+
+const codeOfKind: Record<ErrorKind, grpc.status> = {
+  'not-found': grpc.status.NOT_FOUND,
+  invalid: grpc.status.INVALID_ARGUMENT,
+  conflict: grpc.status.ALREADY_EXISTS,
+  'not-modified': grpc.status.FAILED_PRECONDITION,
+  unauthorized: grpc.status.UNAUTHENTICATED,
+  forbidden: grpc.status.PERMISSION_DENIED,
+  unavailable: grpc.status.UNAVAILABLE,
+  'not-implemented': grpc.status.UNIMPLEMENTED,
+  internal: grpc.status.INTERNAL,
+};
+
+/** For statuses that carry no kind (containerd's), the same table dockerd uses for gRPC codes. */
+function kindOfCode(code: grpc.status): ErrorKind {
+  switch (code) {
+    case grpc.status.NOT_FOUND:
+      return 'not-found';
+    case grpc.status.INVALID_ARGUMENT:
+    case grpc.status.FAILED_PRECONDITION:
+    case grpc.status.OUT_OF_RANGE:
+      return 'invalid';
+    case grpc.status.ALREADY_EXISTS:
+    case grpc.status.ABORTED:
+      return 'conflict';
+    case grpc.status.UNAUTHENTICATED:
+      return 'unauthorized';
+    case grpc.status.PERMISSION_DENIED:
+      return 'forbidden';
+    case grpc.status.UNAVAILABLE:
+    case grpc.status.DEADLINE_EXCEEDED:
+      return 'unavailable';
+    case grpc.status.UNIMPLEMENTED:
+      return 'not-implemented';
+    default:
+      return 'internal';
+  }
+}
+
+function toStatus(err: EngineError): Partial<grpc.StatusObject> {
+  const metadata = new grpc.Metadata();
+  metadata.set(errorKindMetadataKey, err.kind);
+  return { code: codeOfKind[err.kind], details: err.message, metadata };
+}
+
+/** Turns a grpc-js error back into an EngineError; the gRPC status stays as the cause. */
+export function fromServiceError(err: unknown): EngineError {
+  if (err instanceof EngineError) return err;
+  const status = err as Partial<grpc.ServiceError>;
+  if (typeof status?.code !== 'number') return EngineError.from(err);
+  const sent = status.metadata?.get(errorKindMetadataKey)[0];
+  const kind = typeof sent === 'string' && isErrorKind(sent) ? sent : kindOfCode(status.code);
+  return new EngineError(kind, status.details || status.message || 'unknown error', { cause: err });
+}
+
+// ---- server ----------------------------------------------------------------------------------
+
+export interface CallContext {
+  readonly requestId: string;
+  /** Aborted when the client cancels or goes away. */
+  readonly signal: AbortSignal;
+  readonly metadata: grpc.Metadata;
+}
+
+type In<M> = M extends { input: infer I extends DescMessage } ? I : never;
+type Out<M> = M extends { output: infer O extends DescMessage } ? O : never;
+
+type Handler<M> = M extends { methodKind: 'unary' }
+  ? (req: MessageShape<In<M>>, ctx: CallContext) => Promise<MessageInitShape<Out<M>>>
+  : M extends { methodKind: 'server_streaming' }
+    ? (req: MessageShape<In<M>>, ctx: CallContext) => AsyncIterable<MessageInitShape<Out<M>>>
+    : M extends { methodKind: 'client_streaming' }
+      ? (reqs: AsyncIterable<MessageShape<In<M>>>, ctx: CallContext) => Promise<MessageInitShape<Out<M>>>
+      : M extends { methodKind: 'bidi_streaming' }
+        ? (reqs: AsyncIterable<MessageShape<In<M>>>, ctx: CallContext) => AsyncIterable<MessageInitShape<Out<M>>>
+        : never;
+
+export type ServiceHandlers<S extends DescService> = { [K in keyof S['method']]: Handler<S['method'][K]> };
+
+export interface ServiceRegistration {
+  readonly service: DescService;
+  readonly definition: grpc.ServiceDefinition;
+  readonly implementation: grpc.UntypedServiceImplementation;
+}
+
+type Payload = Record<string, unknown>;
+
+function methodDefinition(method: DescMethod): grpc.MethodDefinition<Payload, Payload> {
+  return {
+    path: `/${method.parent.typeName}/${method.name}`,
+    requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
+    responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
+    requestSerialize: (msg) => Buffer.from(toBinary(method.input, create(method.input, msg))),
+    requestDeserialize: (buf) => fromBinary(method.input, buf),
+    responseSerialize: (msg) => Buffer.from(toBinary(method.output, create(method.output, msg))),
+    responseDeserialize: (buf) => fromBinary(method.output, buf),
+    originalName: method.localName,
+  };
+}
+
+type AnyCall = grpc.ServerUnaryCall<unknown, unknown>;
+
+function contextOf(call: AnyCall): CallContext {
+  const controller = new AbortController();
+  call.on('cancelled', () => controller.abort());
+  const sent = call.metadata.get(requestIdMetadataKey)[0];
+  const requestId = typeof sent === 'string' && sent !== '' ? sent : newRequestId();
+  return { requestId, signal: controller.signal, metadata: call.metadata };
+}
+
+/** Writes to a server stream with back-pressure. */
+async function writeAll(call: grpc.ServerWritableStream<unknown, unknown>, messages: AsyncIterable<unknown>) {
+  for await (const msg of messages) {
+    if (call.cancelled) return;
+    if (!call.write(msg)) await new Promise<void>((resolve) => call.once('drain', resolve));
+  }
+}
+
+/** Builds the grpc-js definition and implementation of a service from its typed handlers. */
+export function serviceRegistration<S extends DescService>(
+  service: S,
+  handlers: ServiceHandlers<S>,
+  logger: RpcLogger,
+): ServiceRegistration {
+  const definition: Record<string, grpc.MethodDefinition<Payload, Payload>> = {};
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const method of service.methods) {
+    definition[method.localName] = methodDefinition(method);
+    const handler = (handlers as Record<string, (...args: unknown[]) => unknown>)[method.localName];
+    if (!handler) continue;
+    const rpc = `${service.typeName}/${method.name}`;
+    const report = (ctx: CallContext, started: bigint, err?: unknown): Partial<grpc.StatusObject> | undefined => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (err === undefined) {
+        logger.debug({ rpc, ms }, 'rpc ok');
+        return undefined;
+      }
+      if (ctx.signal.aborted) {
+        logger.debug({ rpc, ms }, 'rpc cancelled');
+        return undefined;
+      }
+      const engineError = EngineError.from(err);
+      const log = engineError.kind === 'internal' ? logger.error.bind(logger) : logger.debug.bind(logger);
+      log({ rpc, ms, kind: engineError.kind, err: engineError.cause ?? engineError }, engineError.message);
+      return toStatus(engineError);
+    };
+    implementation[method.localName] = (call: AnyCall, callback?: grpc.sendUnaryData<unknown>) => {
+      const ctx = contextOf(call);
+      const started = process.hrtime.bigint();
+      withRequestId(ctx.requestId, () => {
+        // Reading the requests to their end must not destroy the call: responses still flow.
+        const input = method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming'
+          ? (call as unknown as Readable).iterator({ destroyOnReturn: false })
+          : call.request;
+        if (method.methodKind === 'unary' || method.methodKind === 'client_streaming') {
+          (async () => handler(input, ctx))().then(
+            (res) => {
+              report(ctx, started);
+              callback!(null, res);
+            },
+            (err) => callback!(report(ctx, started, err) ?? { code: grpc.status.CANCELLED }),
+          );
+          return;
+        }
+        const stream = call as grpc.ServerWritableStream<unknown, unknown>;
+        writeAll(stream, handler(input, ctx) as AsyncIterable<unknown>).then(
+          () => {
+            report(ctx, started);
+            if (!stream.cancelled) stream.end();
+          },
+          (err) => {
+            const status = report(ctx, started, err);
+            if (status && !stream.cancelled) stream.emit('error', status);
+          },
+        );
+      });
+    };
+  }
+  return { service, definition, implementation };
+}
+
+// ---- client ----------------------------------------------------------------------------------
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Milliseconds from now. */
+  timeoutMs?: number;
+  metadata?: Record<string, string>;
+}
+
+type ClientMethod<M> = M extends { methodKind: 'unary' }
+  ? (req: MessageInitShape<In<M>>, opts?: CallOptions) => Promise<MessageShape<Out<M>>>
+  : M extends { methodKind: 'server_streaming' }
+    ? (req: MessageInitShape<In<M>>, opts?: CallOptions) => AsyncIterable<MessageShape<Out<M>>>
+    : M extends { methodKind: 'client_streaming' }
+      ? (reqs: AsyncIterable<MessageInitShape<In<M>>>, opts?: CallOptions) => Promise<MessageShape<Out<M>>>
+      : M extends { methodKind: 'bidi_streaming' }
+        ? (reqs: AsyncIterable<MessageInitShape<In<M>>>, opts?: CallOptions) => AsyncIterable<MessageShape<Out<M>>>
+        : never;
+
+export type ServiceClient<S extends DescService> = { [K in keyof S['method']]: ClientMethod<S['method'][K]> };
+
+export interface ClientDefaults {
+  /** Metadata sent on every call (containerd's namespace, for example). */
+  metadata?: Record<string, string>;
+}
+
+/** A channel to one gRPC server, shared by every service client on that address. */
+export function connectChannel(address: string): grpc.Client {
+  return new grpc.Client(address, grpc.credentials.createInsecure(), {
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  });
+}
+
+function callMetadata(defaults: ClientDefaults, opts: CallOptions | undefined): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [k, v] of Object.entries({ ...defaults.metadata, ...opts?.metadata })) metadata.set(k, v);
+  const requestId = currentRequestId();
+  if (requestId) metadata.set(requestIdMetadataKey, requestId);
+  return metadata;
+}
+
+function grpcCallOptions(opts: CallOptions | undefined): grpc.CallOptions {
+  return opts?.timeoutMs !== undefined ? { deadline: Date.now() + opts.timeoutMs } : {};
+}
+
+function cancelOnAbort(call: grpc.Call, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => {};
+  if (signal.aborted) {
+    call.cancel();
+    return () => {};
+  }
+  const cancel = () => call.cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  return () => signal.removeEventListener('abort', cancel);
+}
+
+async function pump(call: grpc.ClientWritableStream<Payload>, inputs: AsyncIterable<unknown>): Promise<void> {
+  try {
+    for await (const msg of inputs) {
+      if (!call.write(msg as Payload)) await new Promise<void>((resolve) => call.once('drain', resolve));
+    }
+    call.end();
+  } catch (err) {
+    call.cancel();
+    throw err;
+  }
+}
+
+async function* readAll(
+  call: grpc.ClientReadableStream<unknown>,
+  signal: AbortSignal | undefined,
+  pumping?: Promise<void>,
+): AsyncGenerator<unknown> {
+  const release = cancelOnAbort(call, signal);
+  let completed = false;
+  // A failing input pump cancels the call; its error is the one worth reporting.
+  let pumpError: unknown;
+  pumping?.catch((err) => (pumpError = err));
+  try {
+    for await (const msg of call) yield msg;
+    completed = true;
+  } catch (err) {
+    if (pumpError) throw pumpError;
+    if (signal?.aborted && (err as grpc.ServiceError).code === grpc.status.CANCELLED) return;
+    throw fromServiceError(err);
+  } finally {
+    release();
+    // The consumer stopped early (break/return): stop the server side too.
+    if (!completed) call.cancel();
+  }
+}
+
+/** Typed client for one service over a shared channel. */
+export function createClient<S extends DescService>(
+  service: S,
+  channel: grpc.Client,
+  defaults: ClientDefaults = {},
+): ServiceClient<S> {
+  const client: Record<string, unknown> = {};
+  for (const method of service.methods) {
+    const def = methodDefinition(method);
+    const { path } = def;
+    const serialize = def.requestSerialize;
+    const deserialize = def.responseDeserialize;
+    switch (method.methodKind) {
+      case 'unary':
+        client[method.localName] = (req: unknown, opts?: CallOptions) =>
+          new Promise((resolve, reject) => {
+            const call = channel.makeUnaryRequest(
+              path,
+              serialize,
+              deserialize,
+              req as Payload,
+              callMetadata(defaults, opts),
+              grpcCallOptions(opts),
+              (err, res) => {
+                release();
+                if (err) reject(fromServiceError(err));
+                else resolve(res);
+              },
+            );
+            const release = cancelOnAbort(call, opts?.signal);
+          });
+        break;
+      case 'server_streaming':
+        client[method.localName] = (req: unknown, opts?: CallOptions) =>
+          readAll(
+            channel.makeServerStreamRequest(path, serialize, deserialize, req as Payload, callMetadata(defaults, opts), grpcCallOptions(opts)),
+            opts?.signal,
+          );
+        break;
+      case 'client_streaming':
+        client[method.localName] = (reqs: AsyncIterable<unknown>, opts?: CallOptions) =>
+          new Promise((resolve, reject) => {
+            let pumpError: unknown;
+            const call = channel.makeClientStreamRequest(
+              path,
+              serialize,
+              deserialize,
+              callMetadata(defaults, opts),
+              grpcCallOptions(opts),
+              (err, res) => {
+                release();
+                if (err) reject(pumpError ?? fromServiceError(err));
+                else resolve(res);
+              },
+            );
+            const release = cancelOnAbort(call, opts?.signal);
+            pump(call, reqs).catch((err) => (pumpError = err));
+          });
+        break;
+      case 'bidi_streaming':
+        client[method.localName] = (reqs: AsyncIterable<unknown>, opts?: CallOptions) => {
+          const call = channel.makeBidiStreamRequest(path, serialize, deserialize, callMetadata(defaults, opts), grpcCallOptions(opts));
+          return readAll(call, opts?.signal, pump(call, reqs));
+        };
+        break;
+    }
+  }
+  return client as ServiceClient<S>;
+}
