@@ -14,7 +14,7 @@ module.exports = tseslint.config(
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -25,7 +25,7 @@ module.exports = tseslint.config(
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contract'] },
             { sourceTag: 'type:contract', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contract', 'type:platform'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:tool'] },
             ...services.map((scope) => ({
               sourceTag: `scope:${scope}`,
               notDependOnLibsWithTags: services.filter((s) => s !== scope).map((s) => `scope:${s}`),

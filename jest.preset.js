@@ -8,6 +8,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json') }],
   },
   moduleNameMapper: {
+    '^@flotilla/tools/fixtures$': path.join(__dirname, 'tools/src/fixtures/index.ts'),
     '^@flotilla/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

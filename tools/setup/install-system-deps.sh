@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the engine runs on, when they are missing. Idempotent and quiet.
+# Installs the Debian packages the engine runs on, when they are missing; with --for-tests also
+# what the test suite uses (busybox-static for test images, a docker CLI). Idempotent and quiet.
 set -euo pipefail
 packages=(containerd runc containernetworking-plugins nats-server iptables iproute2 util-linux)
+if [ "${1:-}" = --for-tests ]; then
+  packages+=(busybox-static)
+  # Any docker CLI will do; Debian's comes with docker.io (its daemon is never started here).
+  command -v docker >/dev/null 2>&1 || packages+=(docker.io)
+fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -9,5 +15,3 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Debian's packages start their own daemons where systemd runs; Flotilla runs its own containerd
-# and NATS on its own sockets and never uses or stops those.

@@ -63,6 +63,15 @@ describe('ContainerLifecycle', () => {
     expect(lifecycle.inspect(id).state).toMatchObject({ status: 'exited', exitCode: 137 });
   });
 
+  it('returns from stop only once the exit is recorded, however long the task takes to delete', async () => {
+    const { lifecycle, runtime } = setup();
+    runtime.deleteTaskDelayMs = 30;
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    await lifecycle.start(id);
+    await lifecycle.stop(id, 0, '');
+    expect(lifecycle.inspect(id).state).toMatchObject({ status: 'exited', exitCode: 137, pid: 0 });
+  });
+
   it('refuses to remove a running container unless forced', async () => {
     const { lifecycle } = setup();
     const { id } = await lifecycle.create('', { Image: 'busybox' });

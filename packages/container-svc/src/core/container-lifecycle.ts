@@ -229,14 +229,16 @@ export class ContainerLifecycle {
 
   private async recordExit(id: string, exit: TaskExit): Promise<void> {
     const record = this.registry.get(id);
-    this.runs.delete(id);
-    this.broadcast.endRun(id);
     await this.opts.runtime.deleteTask(id).catch((err) => this.opts.warn({ err, id }, 'task not deleted'));
-    if (!record) return;
-    if (record.hostConfig.NetworkMode !== 'host') {
+    if (record && record.hostConfig.NetworkMode !== 'host') {
       await this.opts.network.detach(id).catch((err) => this.opts.warn({ err, id }, 'network not detached'));
     }
-    record.state = { ...record.state, status: 'exited', pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt };
+    if (record) record.state = { ...record.state, status: 'exited', pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt };
+    // Only now is the run over: stop and kill wait for this point, and a client that sees its
+    // attach stream end finds the container exited.
+    this.runs.delete(id);
+    this.broadcast.endRun(id);
+    if (!record) return;
     this.opts.events.publish('die', record, { exitCode: String(exit.exitCode) });
     this.signals.emit(`exit:${id}`, exit.exitCode);
     if (record.hostConfig.AutoRemove) {

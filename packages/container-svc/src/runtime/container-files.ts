@@ -18,7 +18,7 @@ const isolatedHosts = [
  * network namespace), falling back to public resolvers as dockerd does.
  */
 export function containerResolvConf(host: string): string {
-  const lines = host.split('\n').filter((line) => !/^\s*nameserver\s+(127\.|::1\b)/.test(line));
+  const lines = host.split('\n').filter((line) => line.trim() !== '' && !/^\s*nameserver\s+(127\.|::1\b)/.test(line));
   if (!lines.some((line) => /^\s*nameserver\s/.test(line))) {
     lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
   }

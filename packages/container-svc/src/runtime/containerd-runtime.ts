@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -149,6 +150,8 @@ export class ContainerdRuntime implements ContainerRuntime {
       const io = this.ios.get(id);
       this.ios.delete(id);
       await io?.dispose();
+      // A task that exited while this service was down left its FIFOs unopened.
+      await rm(join(this.opts.ioDir, id), { recursive: true, force: true });
     }
   }
 

@@ -62,6 +62,8 @@ export class FakeRuntime implements ContainerRuntime {
   readonly tasks = new Map<string, FakeTask>();
   readonly signals: [string, number][] = [];
   failStart: Error | undefined;
+  /** containerd takes its time deleting a task; tests stretch it to expose races. */
+  deleteTaskDelayMs = 0;
   recovered: RecoveredContainer[] = [];
 
   async create(record: ContainerRecord) {
@@ -80,12 +82,15 @@ export class FakeRuntime implements ContainerRuntime {
     return task.running(4242);
   }
   async deleteTask(id: string) {
+    await new Promise((resolve) => setTimeout(resolve, this.deleteTaskDelayMs));
     this.tasks.delete(id);
   }
   async signal(id: string, signal: number) {
     this.signals.push([id, signal]);
     // The fake process dies of SIGKILL only; it ignores SIGTERM like PID 1 without a handler.
     if (signal === 9) this.tasks.get(id)?.finish(137);
+    // The reply of a real kill arrives after the exit may already be seen.
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   async resizeTty() {}
   async recover() {

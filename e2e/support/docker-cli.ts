@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import Docker from 'dockerode';
+import { join } from 'node:path';
+import { e2eRoot, settings } from './engine';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real docker CLI against the suite's engine. */
+export function docker(args: string[], options: { input?: Buffer | string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, {
+      env: { ...process.env, DOCKER_HOST: `unix://${settings().apiSocket}`, DOCKER_CONFIG: join(e2eRoot, 'docker-config') },
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`docker ${args.join(' ')} did not finish in time; stdout: ${stdout} stderr: ${stderr}`));
+    }, options.timeoutMs ?? 30_000);
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Like docker(), but fails the test when the command fails. */
+export async function dockerOk(args: string[], options?: Parameters<typeof docker>[1]): Promise<string> {
+  const result = await docker(args, options);
+  if (result.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** dockerode, a Docker API client as applications use it. */
+export function apiClient(): Docker {
+  return new Docker({ socketPath: settings().apiSocket });
+}
