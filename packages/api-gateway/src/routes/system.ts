@@ -54,7 +54,17 @@ export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[
             {
               Name: 'Engine',
               Version: info.engineVersion,
-              Details: { ApiVersion: maxApiVersion, Arch: arch, KernelVersion: release(), MinAPIVersion: minApiVersion, Os: 'linux' },
+              Details: {
+                ApiVersion: maxApiVersion,
+                Arch: arch,
+                BuildTime: '',
+                Experimental: 'false',
+                GitCommit: '',
+                GoVersion: `node${process.versions.node}`,
+                KernelVersion: release(),
+                MinAPIVersion: minApiVersion,
+                Os: 'linux',
+              },
             },
           ],
           Version: info.engineVersion,
