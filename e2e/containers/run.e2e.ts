@@ -1,5 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { docker, dockerOk } from '../support/docker-cli';
 import { ctr, settings } from '../support/engine';
@@ -20,6 +22,24 @@ describe('docker run', () => {
 
   it('exits with the exit code of the command', async () => {
     expect((await docker(['run', '--rm', image(), 'sh', '-c', 'exit 3'])).code).toBe(3);
+  });
+
+  it('feeds piped stdin to the command and closes it at the end (-i)', async () => {
+    const result = await docker(['run', '--rm', '-i', image(), 'sh', '-c', 'cat; echo end of input'], { input: 'line one\nline two\n' });
+    expect(result).toEqual({ code: 0, stdout: 'line one\nline two\nend of input\n', stderr: '' });
+  });
+
+  it('gives the command a terminal with -t', async () => {
+    // `script` gives the CLI a terminal of its own, as a user's shell would.
+    const result = await runInTerminal(`docker run --rm -t ${image()} sh -c 'tty; echo hi'`);
+    // The container's terminal turns \n into \r\n; the CLI's own terminal adds a \r of its own.
+    expect(result).toMatch(/^\/dev\/pts\/\d+\r+\nhi\r+\n$/);
+  });
+
+  it('runs on the host network or with loopback only', async () => {
+    expect(await dockerOk(['run', '--rm', '--network', 'host', image(), 'hostname'])).toBe(`${hostname()}\n`);
+    const isolated = await dockerOk(['run', '--rm', '--network', 'none', image(), 'sh', '-c', 'ip -o link | cut -d: -f2']);
+    expect(isolated).toBe(' lo\n');
   });
 
   it('frames stdout and stderr on a hijacked attach connection', async () => {
@@ -56,6 +76,14 @@ describe('docker run', () => {
     expect(result.stderr).toContain("Unable to find image 'nosuchimage:latest' locally");
   });
 });
+
+function runInTerminal(command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('script', ['-qec', command, '/dev/null'], { env: { ...process.env, DOCKER_HOST: `unix://${settings().apiSocket}` }, timeout: 30_000 }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
+  });
+}
 
 /** Attaches over a raw socket with `Upgrade: tcp`, starts the container, and decodes the frames. */
 async function attachAndStart(id: string): Promise<[number, string][]> {

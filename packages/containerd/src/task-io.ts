@@ -27,7 +27,10 @@ export interface TaskIoPaths {
 }
 
 export interface TaskStreams {
-  /** Ending it closes the process's stdin. Handle its 'error' (EPIPE once the process is gone). */
+  /**
+   * destroy() closes the process's stdin (end() cannot shut a FIFO down). Handle its 'error'
+   * (EPIPE once the process is gone).
+   */
   readonly stdin: Socket | undefined;
   /** Ends when the process has exited and the shim has copied all of its output. */
   readonly stdout: Socket;

@@ -61,11 +61,13 @@ export class ManagedProcess {
     });
     closeSync(log);
     this.child = child;
+    const startedAt = Date.now();
     if (child.pid) writeFileSync(this.pidFile, String(child.pid));
     child.on('exit', (code, signal) => {
       rmSync(this.pidFile, { force: true });
       if (this.stopping) return;
-      this.restarts++;
+      // A process that ran for a while before it died starts over with a short back-off.
+      this.restarts = Date.now() - startedAt > 60_000 ? 1 : this.restarts + 1;
       const delayMs = Math.min(30_000, 500 * 2 ** Math.min(this.restarts, 6));
       this.report(`${this.spec.name} exited (${signal ?? code}); restarting in ${delayMs} ms, see ${this.logFile}`);
       setTimeout(() => !this.stopping && this.start(), delayMs).unref();

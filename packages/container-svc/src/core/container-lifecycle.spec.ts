@@ -108,6 +108,15 @@ describe('ContainerLifecycle', () => {
     expect(network.attached.size).toBe(0);
   });
 
+  it('releases the prepared task when the network cannot be attached', async () => {
+    const { lifecycle, runtime, network } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    network.failAttach = new Error('no namespace for you');
+    await expect(lifecycle.start(id)).rejects.toThrow('no namespace for you');
+    expect(runtime.prepared.size).toBe(0);
+    expect(lifecycle.inspect(id).state).toMatchObject({ status: 'exited', exitCode: 128, error: 'no namespace for you' });
+  });
+
   it('delivers stdin sent before the start once the task runs', async () => {
     const { lifecycle, runtime } = setup();
     const { id } = await lifecycle.create('', { Image: 'busybox', OpenStdin: true, StdinOnce: true });

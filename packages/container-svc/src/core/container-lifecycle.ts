@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname as hostName } from 'node:os';
 import { EventEmitter, once } from 'node:events';
 import { EngineError } from '@flotilla/proto';
 import { ContainerRegistry } from './container-registry.js';
@@ -103,13 +104,19 @@ export class ContainerLifecycle {
     const id = randomBytes(32).toString('hex');
     const name = requestedName ? normaliseName(requestedName) : generateName((n) => this.registry.isNameTaken(n));
     this.registry.reserveName(name, id);
+    const hostNetwork = request.hostConfig.NetworkMode === 'host';
+    const hostname = request.config.Hostname || (hostNetwork ? hostName() : id.slice(0, 12));
     try {
-      const image = await this.opts.images.resolve(request.config.Image!);
-      const config = mergeImageConfig(request.config, image.config);
+      // The container's /etc files do not depend on the image: write them while it is resolved.
+      const [image, files] = await Promise.all([
+        this.opts.images.resolve(request.config.Image!),
+        this.opts.files.write(id, hostname, hostNetwork),
+      ]).catch(async (err) => {
+        await this.opts.files.remove(id);
+        throw err;
+      });
+      const config = { ...mergeImageConfig(request.config, image.config), Hostname: hostname };
       const { path, args } = commandOf(config);
-      const hostNetwork = request.hostConfig.NetworkMode === 'host';
-      const hostname = config.Hostname || (hostNetwork ? '' : id.slice(0, 12));
-      config.Hostname = hostname;
       const record: ContainerRecord = {
         id,
         name,
@@ -124,14 +131,13 @@ export class ContainerLifecycle {
         restartCount: 0,
         state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false },
       };
-      const files = await this.opts.files.write(id, hostname, hostNetwork);
       const spec = buildOciSpec({
         id,
         config,
         hostConfig: record.hostConfig,
         path,
         args,
-        hostname: config.Hostname,
+        hostname,
         netnsPath: hostNetwork ? undefined : this.netnsPath(id),
         cgroupParent: this.opts.cgroupParent,
         files,
@@ -165,12 +171,24 @@ export class ContainerLifecycle {
       }
       const networkMode = String(record.hostConfig.NetworkMode);
       const hostNetwork = networkMode === 'host';
-      if (!hostNetwork) await this.opts.network.attach(id, networkMode, this.netnsPath(id));
+      const detach = () => (hostNetwork ? Promise.resolve() : this.opts.network.detach(id).catch(() => undefined));
       let task: RunningTask;
       try {
-        task = await this.opts.runtime.startTask(record);
+        // The namespace and the task's I/O and mounts do not depend on each other.
+        const [network, prepared] = await Promise.allSettled([
+          hostNetwork ? Promise.resolve() : this.opts.network.attach(id, networkMode, this.netnsPath(id)),
+          this.opts.runtime.prepareTask(record),
+        ]);
+        if (network.status === 'rejected' || prepared.status === 'rejected') {
+          if (prepared.status === 'fulfilled') await prepared.value.abort();
+          if (network.status === 'fulfilled') await detach();
+          throw network.status === 'rejected' ? network.reason : (prepared as PromiseRejectedResult).reason;
+        }
+        task = await prepared.value.start().catch(async (err) => {
+          await detach();
+          throw err;
+        });
       } catch (err) {
-        if (!hostNetwork) await this.opts.network.detach(id).catch(() => undefined);
         await this.recordStartFailure(record, EngineError.from(err));
         throw err;
       }
@@ -229,10 +247,12 @@ export class ContainerLifecycle {
 
   private async recordExit(id: string, exit: TaskExit): Promise<void> {
     const record = this.registry.get(id);
-    await this.opts.runtime.deleteTask(id).catch((err) => this.opts.warn({ err, id }, 'task not deleted'));
-    if (record && record.hostConfig.NetworkMode !== 'host') {
-      await this.opts.network.detach(id).catch((err) => this.opts.warn({ err, id }, 'network not detached'));
-    }
+    await Promise.all([
+      this.opts.runtime.deleteTask(id).catch((err) => this.opts.warn({ err, id }, 'task not deleted')),
+      record && record.hostConfig.NetworkMode !== 'host'
+        ? this.opts.network.detach(id).catch((err) => this.opts.warn({ err, id }, 'network not detached'))
+        : undefined,
+    ]);
     if (record) record.state = { ...record.state, status: 'exited', pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt };
     // Only now is the run over: stop and kill wait for this point, and a client that sees its
     // attach stream end finds the container exited.
@@ -302,8 +322,10 @@ export class ContainerLifecycle {
   private async removeStopped(record: ContainerRecord): Promise<void> {
     if (!this.registry.get(record.id)) return;
     record.state = { ...record.state, status: 'removing' };
-    await this.opts.runtime.remove(record.id);
-    await this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed'));
+    await Promise.all([
+      this.opts.runtime.remove(record),
+      this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed')),
+    ]);
     this.registry.delete(record.id);
     this.pendingStdin.delete(record.id);
     this.broadcast.endRun(record.id);

@@ -44,6 +44,13 @@ export interface RunningTask {
   exit: Promise<TaskExit>;
 }
 
+export interface PreparedTask {
+  /** Creates and starts the task; cleans up after itself when it fails. */
+  start(): Promise<RunningTask>;
+  /** Releases what was prepared, for a start that does not happen. */
+  abort(): Promise<void>;
+}
+
 /** A container found in the store at start-up, with its task if one is left. */
 export interface RecoveredContainer {
   record: ContainerRecord;
@@ -60,8 +67,9 @@ export interface ContainerRuntime {
   /** Saves the record's changed state. */
   persist(record: ContainerRecord): Promise<void>;
   /** Removes the snapshot and the record; a missing one is not an error. */
-  remove(id: string): Promise<void>;
-  startTask(record: ContainerRecord): Promise<RunningTask>;
+  remove(record: ContainerRecord): Promise<void>;
+  /** Everything a task needs before it is created (its I/O, its root filesystem's mounts). */
+  prepareTask(record: ContainerRecord): Promise<PreparedTask>;
   /** Deletes the exited task and its I/O. */
   deleteTask(id: string): Promise<void>;
   signal(id: string, signal: number): Promise<void>;

@@ -20,7 +20,7 @@ import {
   type TaskIoOptions,
 } from '@flotilla/containerd';
 import type { ContainerRecord } from '../core/container-record.js';
-import type { ContainerRuntime, RecoveredContainer, ResolvedImage, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
+import type { ContainerRuntime, PreparedTask, RecoveredContainer, ResolvedImage, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import type { Instant } from '../core/instant.js';
 
 /** The container's Docker record rides in the containerd container's extensions. */
@@ -36,13 +36,21 @@ export interface ContainerdRuntimeOptions {
   warn(obj: object, msg: string): void;
 }
 
-function stdinWriter(socket: Socket | undefined): StdinWriter | undefined {
+/**
+ * The shim keeps the stdin FIFO open on its side, so closing our end is not enough for the
+ * process to read end of input: Tasks.CloseIO tells the shim to close it too.
+ */
+function stdinWriter(socket: Socket | undefined, closeIo: () => Promise<unknown>, warn: (obj: object, msg: string) => void): StdinWriter | undefined {
   if (!socket) return undefined;
   // EPIPE once the process has gone is expected; the exit is reported elsewhere.
   socket.on('error', () => undefined);
   return {
     write: (data) => new Promise((resolve) => socket.write(data, () => resolve())),
-    close: () => socket.end(),
+    // Writes are awaited one by one, so none is pending when the fd is closed.
+    close: () => {
+      socket.destroy();
+      closeIo().catch((err) => warn({ err }, 'stdin not closed'));
+    },
   };
 }
 
@@ -87,6 +95,10 @@ export class ContainerdRuntime implements ContainerRuntime {
     }
   }
 
+  private stdinOf(id: string, socket: Socket | undefined): StdinWriter | undefined {
+    return stdinWriter(socket, () => this.containerd.tasks.closeIO({ containerId: id, stdin: true }), this.opts.warn);
+  }
+
   async persist(record: ContainerRecord): Promise<void> {
     await this.containerd.containers.update({
       container: { id: record.id, extensions: { [recordExtension]: packJsonAny(recordTypeUrl, record) } },
@@ -94,39 +106,51 @@ export class ContainerdRuntime implements ContainerRuntime {
     });
   }
 
-  async remove(id: string): Promise<void> {
-    const container = await ignoreNotFound(this.containerd.containers.get({ id }));
-    const snapshotter = container?.container?.snapshotter;
+  async remove(record: ContainerRecord): Promise<void> {
     // Snapshot first: removing the record first lets the GC take the snapshot under our feet.
-    if (snapshotter) await ignoreNotFound(this.containerd.snapshots.remove({ snapshotter, key: id }));
-    await ignoreNotFound(this.containerd.containers.delete({ id }));
+    await ignoreNotFound(this.containerd.snapshots.remove({ snapshotter: record.snapshotter, key: record.id }));
+    await ignoreNotFound(this.containerd.containers.delete({ id: record.id }));
   }
 
   private ioOptions(record: ContainerRecord): TaskIoOptions {
     return { directory: join(this.opts.ioDir, record.id), stdin: record.config.OpenStdin === true, terminal: record.config.Tty === true };
   }
 
-  async startTask(record: ContainerRecord): Promise<RunningTask> {
+  async prepareTask(record: ContainerRecord): Promise<PreparedTask> {
     const { tasks, snapshots } = this.containerd;
     const id = record.id;
     const io = await prepareTaskIo(this.ioOptions(record));
-    this.ios.set(id, io);
-    let created = false;
-    try {
-      const { mounts } = await snapshots.mounts({ snapshotter: record.snapshotter, key: id });
-      const { pid } = await tasks.create({ containerId: id, rootfs: mounts, ...io.paths });
-      created = true;
-      const streams = io.attach();
-      // Waiting before starting: an exit that comes at once is never missed.
-      const exit = this.waitForExit(id);
-      await tasks.start({ containerId: id });
-      return { pid, stdout: streams.stdout, stderr: streams.stderr ?? nothing(), stdin: stdinWriter(streams.stdin), exit };
-    } catch (err) {
-      if (created) await ignoreNotFound(tasks.delete({ containerId: id })).catch(() => undefined);
+    const release = async () => {
       this.ios.delete(id);
       await io.dispose();
+    };
+    let mounts;
+    try {
+      ({ mounts } = await snapshots.mounts({ snapshotter: record.snapshotter, key: id }));
+    } catch (err) {
+      await release();
       throw err;
     }
+    this.ios.set(id, io);
+    return {
+      abort: release,
+      start: async () => {
+        let created = false;
+        try {
+          const { pid } = await tasks.create({ containerId: id, rootfs: mounts, ...io.paths });
+          created = true;
+          const streams = io.attach();
+          // Waiting before starting: an exit that comes at once is never missed.
+          const exit = this.waitForExit(id);
+          await tasks.start({ containerId: id });
+          return { pid, stdout: streams.stdout, stderr: streams.stderr ?? nothing(), stdin: this.stdinOf(id, streams.stdin), exit };
+        } catch (err) {
+          if (created) await ignoreNotFound(tasks.delete({ containerId: id })).catch(() => undefined);
+          await release();
+          throw err;
+        }
+      },
+    };
   }
 
   /** Tasks.Wait, again after a containerd restart (tasks outlive it in their shims). */
@@ -195,7 +219,7 @@ export class ContainerdRuntime implements ContainerRuntime {
       pid: process.pid,
       stdout: streams.stdout,
       stderr: streams.stderr ?? nothing(),
-      stdin: stdinWriter(streams.stdin),
+      stdin: this.stdinOf(record.id, streams.stdin),
       exit: this.waitForExit(record.id),
     };
     return { status: process.status === Status.PAUSED ? 'paused' : 'running', running };

@@ -72,14 +72,23 @@ export class FakeRuntime implements ContainerRuntime {
   async persist(record: ContainerRecord) {
     this.records.set(record.id, structuredClone(record));
   }
-  async remove(id: string) {
-    this.records.delete(id);
+  async remove(record: ContainerRecord) {
+    this.records.delete(record.id);
   }
-  async startTask(record: ContainerRecord) {
-    if (this.failStart) throw this.failStart;
-    const task = new FakeTask();
-    this.tasks.set(record.id, task);
-    return task.running(4242);
+  /** Tasks prepared and not yet started or aborted. */
+  readonly prepared = new Set<string>();
+  async prepareTask(record: ContainerRecord) {
+    this.prepared.add(record.id);
+    return {
+      start: async () => {
+        this.prepared.delete(record.id);
+        if (this.failStart) throw this.failStart;
+        const task = new FakeTask();
+        this.tasks.set(record.id, task);
+        return task.running(4242);
+      },
+      abort: async () => void this.prepared.delete(record.id),
+    };
   }
   async deleteTask(id: string) {
     await new Promise((resolve) => setTimeout(resolve, this.deleteTaskDelayMs));
@@ -107,7 +116,9 @@ export const fakeImages: ImageResolver = {
 
 export class FakeNetwork implements NetworkAttacher {
   readonly attached = new Set<string>();
+  failAttach: Error | undefined;
   async attach(id: string) {
+    if (this.failAttach) throw this.failAttach;
     this.attached.add(id);
   }
   async detach(id: string) {
