@@ -1,17 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isEngineRunning } from '@flotilla/tools/fixtures';
+import { isEngineRunning, removeCgroupParent, unmountUnder } from '@flotilla/tools/fixtures';
 import { docker } from './docker-cli';
 import { e2eRoot, engineCgroup, startEngine, stopEngine, settings } from './engine';
-
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[1])
-    .filter((mount) => mount && (mount === dir || mount.startsWith(`${dir}/`)))
-    .sort((a, b) => b.length - a.length);
-}
 
 /**
  * Leaves the machine as the suite found it: containers removed through the engine (so their
@@ -27,9 +18,9 @@ export async function cleanUp(): Promise<void> {
     await stopEngine();
   }
   killLeftovers();
-  for (const mount of mountsUnder(e2eRoot)) execFileSync('umount', ['-l', mount]);
+  unmountUnder(e2eRoot);
   rmSync(e2eRoot, { recursive: true, force: true });
-  removeEngineCgroups();
+  removeCgroupParent(engineCgroup);
 }
 
 /**
@@ -54,42 +45,6 @@ function killLeftovers(): void {
       process.kill(pid, 'SIGKILL');
     } catch {
       // Already gone.
-    }
-  }
-}
-
-/**
- * runc removes each container's cgroup and the engine's parent cgroup stays until now. Processes
- * still in it belong to an aborted earlier run whose engine state is gone: they are ours to kill.
- */
-function removeEngineCgroups(): void {
-  const controllers = readdirSync('/sys/fs/cgroup').map((c) => join('/sys/fs/cgroup', c, engineCgroup));
-  const containerCgroups = (parent: string) =>
-    existsSync(parent) ? readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(parent, e.name)) : [];
-  for (const cgroup of controllers.flatMap(containerCgroups)) {
-    for (const pid of readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-  for (const parent of controllers) {
-    for (const cgroup of containerCgroups(parent)) retryRmdir(cgroup);
-    if (existsSync(parent)) retryRmdir(parent);
-  }
-}
-
-/** A cgroup whose last process was just killed is busy for a moment. */
-function retryRmdir(dir: string): void {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch (err) {
-      if (attempt === 50) throw err;
-      execFileSync('sleep', ['0.1']);
     }
   }
 }

@@ -4,10 +4,10 @@
  * engines so that a busy moment of the machine hurts both alike.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { buildBusyboxRootfs, freePort, startEngineProcess, stopEngineProcess } from '../fixtures/index.js';
+import { buildBusyboxRootfs, freePort, removeCgroupParent, startEngineProcess, stopEngineProcess, unmountUnder } from '../fixtures/index.js';
 import { median, percentile } from './statistics.js';
 
 const workDir = process.env.BENCH_DIR || '/tmp/flotilla-bench';
@@ -78,18 +78,10 @@ function timeRun(engine: Engine): number {
 }
 
 function removeLeftovers(): void {
-  const mounts = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[1])
-    .filter((m) => m && m.startsWith(`${workDir}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const mount of mounts) spawnSync('umount', ['-l', mount]);
+  unmountUnder(workDir);
   rmSync(workDir, { recursive: true, force: true });
-  for (const controller of readdirSync('/sys/fs/cgroup')) {
-    for (const parent of [namespace, dockerdCgroup].map((name) => join('/sys/fs/cgroup', controller, name))) {
-      if (existsSync(parent)) rmdirSync(parent);
-    }
-  }
+  removeCgroupParent(namespace);
+  removeCgroupParent(dockerdCgroup);
 }
 
 const format = (ms: number) => `${ms.toFixed(1)} ms`;
