@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEngineRunning, removeCgroupParent, unmountUnder } from '@flotilla/tools/fixtures';
 import { docker } from './docker-cli';
+import { killStrayRegistries } from './registry/local-registry';
 import { e2eRoot, engineCgroup, startEngine, stopEngine, settings } from './engine';
 
 /**
@@ -18,6 +19,7 @@ export async function cleanUp(): Promise<void> {
     await stopEngine();
   }
   killLeftovers();
+  killStrayRegistries(e2eRoot);
   unmountUnder(e2eRoot);
   rmSync(e2eRoot, { recursive: true, force: true });
   removeCgroupParent(engineCgroup);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the engine runs on, when they are missing; with --for-tests also
-# what the test suite uses (busybox-static for test images, a docker CLI). Idempotent and quiet.
+# what the test suite uses (busybox-static for test images, a docker CLI, local registries with
+# htpasswd and token auth). Idempotent and quiet.
 set -euo pipefail
 packages=(containerd runc containernetworking-plugins nats-server iptables iproute2 util-linux)
 if [ "${1:-}" = --for-tests ]; then
-  packages+=(busybox-static)
+  packages+=(busybox-static docker-registry apache2-utils openssl)
   # Any docker CLI will do; Debian's comes with docker.io (its daemon is never started here).
   command -v docker >/dev/null 2>&1 || packages+=(docker.io)
 fi

@@ -6,6 +6,7 @@ import { createApiServer } from './http/api-server.js';
 import { Router } from './http/router.js';
 import { containerRoutes } from './routes/containers.js';
 import { imageRoutes } from './routes/images.js';
+import { authRoutes } from './routes/auth.js';
 import { systemRoutes } from './routes/system.js';
 
 
@@ -26,6 +27,7 @@ function main(): void {
     ),
     ...containerRoutes(containers),
     ...imageRoutes(images),
+    ...authRoutes(images),
   ]);
   const server = createApiServer({ router, logger, engineVersion });
   const servers: Server[] = [server];

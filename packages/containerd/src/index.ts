@@ -11,3 +11,4 @@ export * from './events.js';
 export * from './json-any.js';
 export * from './runtime-spec.js';
 export * from './runtime-options.js';
+export * from './labels.js';

@@ -1,8 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { imageV1, serviceRegistration } from '@flotilla/proto';
 import { connectEventPublisher, envString, packageVersion, runService, untilAvailable } from '@flotilla/kit';
 import { connectContainerd } from '@flotilla/containerd';
 import { imageHandlers } from './grpc/image-handlers.js';
 import { ContainerdImageStore } from './store/containerd-image-store.js';
+import { ImagePuller } from './pull/image-puller.js';
+import { ImagePusher } from './push/image-pusher.js';
+import { RegistryAccess } from './registry/registry-access.js';
+import { validateRegistryConfig } from './registry/registry-hosts.js';
 
 void runService({
   name: 'image-svc',
@@ -17,6 +22,15 @@ void runService({
     await untilAvailable('containerd', () => containerd.version.version({}, { timeoutMs: 2000 }), logger);
     const events = own(await connectEventPublisher(envString('FLOTILLA_NATS_URL'), logger));
     const store = new ContainerdImageStore(containerd, envString('FLOTILLA_SNAPSHOTTER', 'overlayfs'));
-    return [serviceRegistration(imageV1.ImageService, imageHandlers(store, events), logger)];
+    const configFile = process.env.FLOTILLA_REGISTRY_CONFIG;
+    const registries = new RegistryAccess(configFile ? validateRegistryConfig(JSON.parse(readFileSync(configFile, 'utf8'))) : {});
+    const handlers = imageHandlers({
+      store,
+      puller: new ImagePuller(containerd, store),
+      pusher: new ImagePusher(containerd, store),
+      registries,
+      events,
+    });
+    return [serviceRegistration(imageV1.ImageService, handlers, logger)];
   },
 });

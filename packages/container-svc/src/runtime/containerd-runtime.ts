@@ -7,6 +7,7 @@ import { EngineError } from '@flotilla/proto';
 import {
   api,
   ignoreNotFound,
+  imageIdLabel,
   openTaskIo,
   packJsonAny,
   packRuncOptions,
@@ -78,7 +79,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     await this.containerd.containers.create({
       container: {
         id: record.id,
-        labels: { 'flotilla.name': record.name },
+        labels: { 'flotilla.name': record.name, [imageIdLabel]: record.imageId },
         image: record.image,
         runtime: this.runtime,
         spec: packRuntimeSpec(spec as RuntimeSpec),

@@ -9,6 +9,8 @@ const info = (id: string, manifestDigest: string, created = 0): ImageInfo => ({
   created: new Date(created),
 });
 
+const target = (digest: string) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: 100 });
+
 describe('image catalog', () => {
   const infos = new Map([
     ['m1', info('aa', 'm1', 1)],
@@ -16,9 +18,9 @@ describe('image catalog', () => {
   ]);
   const images = catalog(
     [
-      { name: 'docker.io/library/busybox:latest', targetDigest: 'm1' },
-      { name: '127.0.0.1:5000/team/busybox:v1', targetDigest: 'm1' },
-      { name: danglingName('m2'), targetDigest: 'm2' },
+      { name: 'docker.io/library/busybox:latest', target: target('m1') },
+      { name: '127.0.0.1:5000/team/busybox:v1', target: target('m1') },
+      { name: danglingName('m2'), target: target('m2') },
     ],
     (d) => infos.get(d),
   );

@@ -1,4 +1,5 @@
 import { EngineError } from '@flotilla/proto';
+import type { Descriptor } from './oci-types.js';
 import { canonicalName, familiarName, familiarRepository, parseReference } from './reference.js';
 
 /** What one image (one config) is, however many names point at it. */
@@ -12,13 +13,15 @@ export interface ImageInfo {
   created: Date;
 }
 
-/** An image record as containerd keeps it: a name and the manifest it points at. */
+/** An image record as containerd keeps it: a name and the manifest (or index) it points at. */
 export interface NamedTarget {
   name: string;
-  targetDigest: string;
+  target: Descriptor;
 }
 
 export interface CatalogImage extends ImageInfo {
+  /** What its records point at. */
+  target: Descriptor;
   /** Canonical names of the records pointing at it. */
   names: string[];
   repoTags: string[];
@@ -50,9 +53,9 @@ function repoDigestOf(name: string): string | undefined {
 export function catalog(records: NamedTarget[], infoOf: (manifestDigest: string) => ImageInfo | undefined): CatalogImage[] {
   const byId = new Map<string, CatalogImage>();
   for (const record of records) {
-    const info = infoOf(record.targetDigest);
+    const info = infoOf(record.target.digest);
     if (!info) continue;
-    const image = byId.get(info.id) ?? { ...info, names: [], repoTags: [], repoDigests: [] };
+    const image = byId.get(info.id) ?? { ...info, target: record.target, names: [], repoTags: [], repoDigests: [] };
     image.names.push(record.name);
     const tag = repoTagOf(record.name);
     if (tag) image.repoTags.push(tag);
@@ -71,10 +74,15 @@ const idPrefix = /^(?:sha256:)?([0-9a-f]{1,63})$/;
  * prefix.
  */
 export function resolveReference(reference: string, images: CatalogImage[]): CatalogImage {
+  return findImage(reference, images).image;
+}
+
+/** The image a reference means, and the record name it matched (none when matched by ID). */
+export function findImage(reference: string, images: CatalogImage[]): { image: CatalogImage; name?: string } {
   const id = fullId.exec(reference);
   if (id) {
     const image = images.find((i) => i.id === `sha256:${id[1]}`);
-    if (image) return image;
+    if (image) return { image };
     throw EngineError.notFound(`No such image: ${reference}`);
   }
   let canonical: string | undefined;
@@ -86,12 +94,12 @@ export function resolveReference(reference: string, images: CatalogImage[]): Cat
   } catch (err) {
     if (!idPrefix.test(reference)) throw err;
   }
-  const named = canonical ? images.find((i) => i.names.includes(canonical)) : undefined;
-  if (named) return named;
+  const named = canonical ? images.find((i) => i.names.includes(canonical!)) : undefined;
+  if (named) return { image: named, name: canonical };
   const prefix = idPrefix.exec(reference);
   if (prefix) {
     const matches = images.filter((i) => i.id.startsWith(`sha256:${prefix[1]}`));
-    if (matches.length === 1) return matches[0];
+    if (matches.length === 1) return { image: matches[0] };
     if (matches.length > 1) throw EngineError.invalid(`multiple images found with provided prefix: ${reference}`);
   }
   throw EngineError.notFound(`No such image: ${display}`);

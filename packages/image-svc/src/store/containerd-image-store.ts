@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { machine } from 'node:os';
 import { EngineError } from '@flotilla/proto';
 import {
+  api,
   chainIds,
+  imageIdLabel,
   ignoreNotFound,
   isAlreadyExists,
   readBlobBytes,
@@ -12,9 +14,14 @@ import {
   writeBlob,
   type ContainerdServices,
 } from '@flotilla/containerd';
-import { catalog, danglingName, resolveReference, type CatalogImage, type ImageInfo, type NamedTarget } from '../core/image-catalog.js';
+import { catalog, danglingName, danglingPrefix, findImage, resolveReference, type CatalogImage, type ImageInfo, type NamedTarget } from '../core/image-catalog.js';
+import { planRemoval, type ImageUser } from '../core/image-removal.js';
+import { filterImages, pruneCandidates, type Filters } from '../core/image-filters.js';
+import { historyItems, type HistoryItem } from '../core/image-history.js';
 import { applyChanges, type ContainerConfig } from '../core/config-changes.js';
-import { canonicalName, parseReference } from '../core/reference.js';
+import { canonicalName, familiarName, parseReference, type ImageReference } from '../core/reference.js';
+import type { Descriptor, ImageIndex, ImageManifest } from '../core/oci-types.js';
+import { formatPlatform, hostPlatform, platformMatches } from '../core/platform.js';
 import { decompressed } from '../archive/decompress.js';
 
 export const mediaTypes = {
@@ -23,18 +30,6 @@ export const mediaTypes = {
   ociLayerTar: 'application/vnd.oci.image.layer.v1.tar',
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
 };
-
-interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-}
-
-interface Manifest {
-  mediaType?: string;
-  config: Descriptor;
-  layers: Descriptor[];
-}
 
 interface ImageConfigBlob {
   created?: string;
@@ -72,7 +67,10 @@ export class ContainerdImageStore {
   private loadRecords(): Promise<NamedTarget[]> {
     if (!this.records) {
       this.records = this.containerd.images.list({}).then(({ images }) =>
-        images.map((image) => ({ name: image.name, targetDigest: image.target?.digest ?? '' })),
+        images.map((image) => ({
+          name: image.name,
+          target: { mediaType: image.target?.mediaType ?? '', digest: image.target?.digest ?? '', size: Number(image.target?.size ?? 0n) },
+        })),
       );
       this.records.catch(() => (this.records = undefined));
     }
@@ -89,21 +87,30 @@ export class ContainerdImageStore {
     return info;
   }
 
-  private async readInfo(manifestDigest: string): Promise<ImageInfo> {
-    const { content, snapshots } = this.containerd;
-    const manifest = await readBlobJson<Manifest>(content, manifestDigest);
-    if (!manifest.config || !Array.isArray(manifest.layers)) {
-      throw EngineError.notImplemented(`image manifest ${manifestDigest} is not a single-platform image manifest`);
+  /** An index stands for the manifest of the host's platform that is in the store. */
+  private async platformManifest(targetDigest: string): Promise<ImageManifest> {
+    const document = await readBlobJson<ImageManifest | ImageIndex>(this.containerd.content, targetDigest);
+    if (!('manifests' in document)) return document;
+    const host = hostPlatform();
+    for (const entry of document.manifests) {
+      if (entry.platform && platformMatches(entry.platform, host) && (await this.hasBlob(entry.digest))) {
+        return readBlobJson<ImageManifest>(this.containerd.content, entry.digest);
+      }
     }
+    throw EngineError.notFound(`image ${targetDigest} has no manifest for ${formatPlatform(host)} in the store`);
+  }
+
+  private async readInfo(targetDigest: string): Promise<ImageInfo> {
+    const { content, snapshots } = this.containerd;
+    const manifest = await this.platformManifest(targetDigest);
+    if (!manifest.config || !Array.isArray(manifest.layers)) throw EngineError.invalid(`${targetDigest} is not an image manifest`);
     const configBytes = await readBlobBytes(content, manifest.config.digest);
     const config = JSON.parse(configBytes.toString('utf8')) as ImageConfigBlob;
     const chain = chainIds(config.rootfs?.diff_ids ?? []);
-    const usages = await Promise.all(
-      chain.map((key) => ignoreNotFound(snapshots.usage({ snapshotter: this.snapshotter, key }))),
-    );
+    const usages = await Promise.all(chain.map((key) => ignoreNotFound(snapshots.usage({ snapshotter: this.snapshotter, key }))));
     return {
       id: manifest.config.digest,
-      manifestDigest,
+      manifestDigest: targetDigest,
       configJson: configBytes,
       chainId: chain[chain.length - 1] ?? '',
       size: usages.reduce((sum, usage) => sum + Number(usage?.size ?? 0n), 0),
@@ -111,20 +118,120 @@ export class ContainerdImageStore {
     };
   }
 
-  async list(): Promise<CatalogImage[]> {
+  async hasBlob(digest: string): Promise<boolean> {
+    return (await ignoreNotFound(this.containerd.content.info({ digest }))) !== undefined;
+  }
+
+  /** Whether the name exists and points at this manifest or index. */
+  async pointsAt(name: string, digest: string): Promise<boolean> {
+    return (await ignoreNotFound(this.containerd.images.get({ name })))?.image?.target?.digest === digest;
+  }
+
+  async list(filters: Filters = {}): Promise<CatalogImage[]> {
     const records = await this.loadRecords();
     const infos = new Map<string, ImageInfo>();
     await Promise.all(
-      [...new Set(records.map((r) => r.targetDigest))].map(async (digest) => {
+      [...new Set(records.map((r) => r.target.digest))].map(async (digest) => {
         const info = await this.infoOf(digest).catch(() => undefined);
         if (info) infos.set(digest, info);
       }),
     );
-    return catalog(records, (digest) => infos.get(digest));
+    return filterImages(catalog(records, (digest) => infos.get(digest)), filters);
   }
 
   async inspect(reference: string): Promise<CatalogImage> {
     return resolveReference(reference, await this.list());
+  }
+
+  /** `docker history`: the config's history entries, newest first, with the size of each layer. */
+  async history(reference: string): Promise<HistoryItem[]> {
+    const image = await this.inspect(reference);
+    const config = JSON.parse(Buffer.from(image.configJson).toString('utf8')) as ImageConfigBlob;
+    const chain = chainIds(config.rootfs?.diff_ids ?? []);
+    const sizes = await Promise.all(
+      chain.map(async (key) => Number((await ignoreNotFound(this.containerd.snapshots.usage({ snapshotter: this.snapshotter, key })))?.size ?? 0n)),
+    );
+    return historyItems(config.history ?? [], sizes, image);
+  }
+
+  /**
+   * `docker image prune`: images no container uses, dangling ones only unless dangling=false;
+   * until and label narrow the choice. Space is what the deleted images held.
+   */
+  async prune(filters: Filters): Promise<{ untagged: string[]; deleted: string[]; spaceReclaimed: number }> {
+    const candidates = pruneCandidates(await this.list(), filters);
+    const result = { untagged: [] as string[], deleted: [] as string[], spaceReclaimed: 0 };
+    for (const image of candidates) {
+      if ((await this.usersOf(image.id)).length) continue;
+      const removed = await this.remove(image.id, true);
+      result.untagged.push(...removed.untagged);
+      result.deleted.push(...removed.deleted);
+      result.spaceReclaimed += image.size;
+    }
+    return result;
+  }
+
+  /** The tags of a repository, for `docker push --all-tags`. */
+  async tagsOf(ref: ImageReference): Promise<string[]> {
+    const prefix = `${ref.domain}/${ref.path}:`;
+    return (await this.loadRecords()).filter((r) => r.name.startsWith(prefix)).map((r) => r.name.slice(prefix.length));
+  }
+
+  /** The manifest a name stands for on this host (an index resolved to the host's platform). */
+  async platformManifestOf(name: string): Promise<Descriptor> {
+    const record = (await ignoreNotFound(this.containerd.images.get({ name })))?.image;
+    const target = record?.target;
+    if (!target) throw EngineError.notFound(`No such image: ${name}`);
+    const descriptor = { mediaType: target.mediaType, digest: target.digest, size: Number(target.size) };
+    const document = await readBlobJson<ImageManifest | ImageIndex>(this.containerd.content, target.digest);
+    if (!('manifests' in document)) return descriptor;
+    const host = hostPlatform();
+    for (const entry of document.manifests) {
+      if (entry.platform && platformMatches(entry.platform, host) && (await this.hasBlob(entry.digest))) return entry;
+    }
+    throw EngineError.notFound(`${name} has no manifest for ${formatPlatform(host)} in the store`);
+  }
+
+  /** `docker tag`: one more name for the image `source` resolves to. */
+  async tag(source: string, target: string): Promise<CatalogImage> {
+    const image = await this.inspect(source);
+    const ref = parseReference(target);
+    if (ref.digest) throw EngineError.invalid('refusing to create a tag with a digest reference');
+    await this.nameImage(this.containerd, canonicalName(ref), image.target);
+    return image;
+  }
+
+  /** Containers (in containerd, which container-svc labels with their image) using an image. */
+  private async usersOf(imageId: string): Promise<ImageUser[]> {
+    const { containers } = await this.containerd.containers.list({ filters: [`labels."${imageIdLabel}"==${imageId}`] });
+    return Promise.all(
+      containers.map(async (c) => {
+        const task = await ignoreNotFound(this.containerd.tasks.get({ containerId: c.id }));
+        const status = task?.process?.status;
+        return { containerId: c.id, running: status !== undefined && status !== api.taskTypes.Status.STOPPED };
+      }),
+    );
+  }
+
+  /** `docker rmi`: what was untagged and deleted, in dockerd's order. */
+  async remove(reference: string, force: boolean): Promise<{ untagged: string[]; deleted: string[] }> {
+    const images = await this.list();
+    const { image, name } = findImage(reference, images);
+    const plan = planRemoval(image, name, await this.usersOf(image.id), force);
+    this.records = undefined;
+    for (const untag of plan.untag) {
+      const last = plan.deleteImage && untag === plan.untag[plan.untag.length - 1];
+      // The last deletion syncs the GC: the image's content and snapshots are gone when it returns.
+      await ignoreNotFound(this.containerd.images.delete({ name: untag, sync: last }));
+    }
+    if (!plan.deleteImage && !image.names.some((n) => !plan.untag.includes(n))) {
+      await this.nameImage(this.containerd, danglingName(image.target.digest), image.target);
+    }
+    this.records = undefined;
+    return {
+      untagged: plan.untag.filter((n) => !n.startsWith(danglingPrefix)).map((n) => familiarName(parseReference(n))),
+      deleted: plan.deleteImage ? [image.id] : [],
+    };
   }
 
   /**
@@ -163,7 +270,7 @@ export class ContainerdImageStore {
         'containerd.io/gc.ref.content.config': configDescriptor.digest,
         'containerd.io/gc.ref.content.l.0': layer.digest,
       });
-      await this.setName(leased, name ?? danglingName(manifestDescriptor.digest), { mediaType: mediaTypes.ociManifest, ...manifestDescriptor });
+      await this.nameImage(leased, name ?? danglingName(manifestDescriptor.digest), { mediaType: mediaTypes.ociManifest, ...manifestDescriptor });
       return manifestDescriptor.digest;
     });
     const info = await this.infoOf(manifestDigest);
@@ -178,7 +285,7 @@ export class ContainerdImageStore {
    * Points a name at a manifest. An image that loses its last name stays as a dangling record,
    * as Docker keeps `<none>` images; a dangling record of the newly named image goes away.
    */
-  private async setName(services: ContainerdServices, name: string, target: Descriptor): Promise<void> {
+  async nameImage(services: ContainerdServices, name: string, target: Descriptor): Promise<void> {
     const records = await this.loadRecords();
     const previous = (await ignoreNotFound(services.images.get({ name })))?.image?.target;
     const image = { name, target: { ...target, size: BigInt(target.size) } };
@@ -191,7 +298,7 @@ export class ContainerdImageStore {
     }
     const dangling = danglingName(target.digest);
     if (name !== dangling) await ignoreNotFound(services.images.delete({ name: dangling, sync: false }));
-    const orphaned = previous && previous.digest !== target.digest && !records.some((r) => r.name !== name && r.targetDigest === previous.digest);
+    const orphaned = previous && previous.digest !== target.digest && !records.some((r) => r.name !== name && r.target.digest === previous.digest);
     if (orphaned) {
       await services.images.create({ image: { name: danglingName(previous.digest), target: previous } }).catch((err) => {
         if (!isAlreadyExists(err)) throw err;

@@ -1,0 +1,42 @@
+import { docker, dockerOk } from '../support/docker-cli';
+import { settings } from '../support/engine';
+import { rawRequest } from '../support/raw-http';
+
+describe('image API', () => {
+  afterAll(async () => {
+    for (const name of ['filters-a:1', 'filters-a:2', 'filters-b:1', 'labelled:1']) await docker(['rmi', name]);
+  });
+
+  it('tags, and lists with filters', async () => {
+    await dockerOk(['tag', settings().image, 'filters-a:1']);
+    await dockerOk(['tag', settings().image, 'filters-a:2']);
+    await dockerOk(['import', '--change', 'LABEL purpose=filters', settings().rootfsTar, 'labelled:1']);
+    const refs = await dockerOk(['images', '--filter', 'reference=filters-*', '--format', '{{.Repository}}:{{.Tag}}']);
+    expect(refs.split('\n').filter(Boolean).sort()).toEqual(['filters-a:1', 'filters-a:2']);
+    expect(await dockerOk(['images', '--filter', 'label=purpose=filters', '--format', '{{.Repository}}'])).toBe('labelled\n');
+    const bad = await rawRequest('GET', `/v1.45/images/json?filters=${encodeURIComponent('{"colour":["red"]}')}`);
+    expect(bad.status).toBe(400);
+  });
+
+  it('refuses to tag an image that does not exist, and a tag with a digest', async () => {
+    expect((await docker(['tag', 'nosuchimage', 'whatever:1'])).stderr).toContain('No such image: nosuchimage:latest');
+    const res = await rawRequest('POST', `/v1.45/images/${settings().image}/tag?repo=x&tag=${encodeURIComponent('sha256:abc')}`);
+    expect(res.status).toBe(400);
+  });
+
+  it('shows the history of an image', async () => {
+    const rows = JSON.parse(await dockerOk(['history', '--format', '{{json .}}', '--no-trunc', 'labelled:1']).then((out) => `[${out.trim().split('\n').join(',')}]`));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ Comment: 'Imported from -' });
+    expect(rows[0].ID).toMatch(/^sha256:/);
+  });
+
+  it('prunes dangling images only, unless told to take every unused one', async () => {
+    const dangling = (await dockerOk(['import', settings().rootfsTar])).trim();
+    expect(await dockerOk(['images', '-q', '--no-trunc', '--filter', 'dangling=true'])).toContain(dangling);
+    const pruned = await dockerOk(['image', 'prune', '-f']);
+    expect(pruned).toContain(`deleted: ${dangling}`);
+    expect(await dockerOk(['images', '-q', '--filter', 'dangling=true'])).toBe('');
+    expect(await dockerOk(['images', '-q', 'filters-a'])).not.toBe('');
+  });
+});

@@ -1,0 +1,174 @@
+import { EngineError } from '@flotilla/proto';
+import { unpackLayers, withLease, writeBlob, type ContainerdServices } from '@flotilla/containerd';
+import { formatPlatform, platformMatches, type Platform } from '../core/platform.js';
+import { forEachConcurrently, ProgressChannel } from '../core/progress-channel.js';
+import { counted } from '../core/counted.js';
+import { canonicalName, familiarName, type ImageReference } from '../core/reference.js';
+import type { ProgressUpdate } from '../core/progress-update.js';
+import { manifestMediaTypes, sha256Digest, type RegistryRepository } from '../registry/registry-client.js';
+import type { Descriptor, ImageIndex, ImageManifest } from '../core/oci-types.js';
+import type { ContainerdImageStore } from '../store/containerd-image-store.js';
+
+export interface PullRequest {
+  ref: ImageReference;
+  platform: Platform;
+  /** The repository on each endpoint to try, mirrors first. */
+  repositories: RegistryRepository[];
+  signal?: AbortSignal;
+}
+
+const concurrentDownloads = 3;
+
+const shortId = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
+
+const isIndex = (mediaType: string) => mediaType === manifestMediaTypes.dockerList || mediaType === manifestMediaTypes.ociIndex;
+
+/**
+ * `docker pull`: manifest (an index resolved to the platform asked for), then the config and
+ * the layers, downloaded concurrently straight into containerd's content store and unpacked in
+ * order, all under one lease, then the names. Blobs already present are not downloaded again,
+ * and a pull that failed part way through can simply be run again.
+ */
+export class ImagePuller {
+  constructor(
+    private readonly containerd: ContainerdServices,
+    private readonly store: ContainerdImageStore,
+  ) {}
+
+  pull(request: PullRequest): AsyncIterable<ProgressUpdate> {
+    const channel = new ProgressChannel<ProgressUpdate>();
+    this.run(request, (update) => channel.push(update)).then(
+      () => channel.close(),
+      (err) => channel.close(err),
+    );
+    return channel;
+  }
+
+  /** The first endpoint that has the manifest; a mirror that fails is skipped. */
+  private async fetchTop(request: PullRequest, reference: string) {
+    let lastError: unknown;
+    for (const repository of request.repositories) {
+      try {
+        return { repository, manifest: await repository.getManifest(reference, request.signal) };
+      } catch (err) {
+        lastError = err;
+        const isLast = repository === request.repositories[request.repositories.length - 1];
+        if (isLast || request.signal?.aborted) break;
+      }
+    }
+    throw lastError;
+  }
+
+  private async run(request: PullRequest, report: (update: ProgressUpdate) => void): Promise<void> {
+    const { ref, platform, signal } = request;
+    const reference = ref.digest ?? ref.tag ?? 'latest';
+    // Nothing is reported before the registry has the image: a client gets a plain error then.
+    const { repository, manifest: top } = await this.fetchTop(request, reference).catch((err: unknown) => {
+      throw this.explain(err, ref);
+    });
+    report({ id: ref.digest ? '' : reference, status: `Pulling from ${ref.path}`, plain: true });
+    let manifest = top;
+    if (isIndex(top.mediaType)) {
+      const index = JSON.parse(top.bytes.toString('utf8')) as ImageIndex;
+      const entry = index.manifests.find((m) => m.platform && platformMatches(m.platform, platform));
+      if (!entry) throw EngineError.notFound(`no matching manifest for ${formatPlatform(platform)} in the manifest list entries`);
+      manifest = await repository.getManifest(entry.digest, signal);
+    }
+    const image = JSON.parse(manifest.bytes.toString('utf8')) as ImageManifest;
+    if (!image.config || !Array.isArray(image.layers)) throw EngineError.invalid(`${manifest.mediaType} is not an image manifest this engine can pull`);
+
+    const name = canonicalName(ref);
+    const digestName = canonicalName({ ...ref, tag: undefined, digest: top.digest });
+    const upToDate = await this.store.pointsAt(name, manifest.digest);
+    await withLease(this.containerd, async (leased) => {
+      const configBytes = await this.fetchSmallBlob(repository, image.config, signal);
+      const diffIds = (JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } }).rootfs?.diff_ids ?? [];
+      if (diffIds.length !== image.layers.length) throw EngineError.invalid(`image config lists ${diffIds.length} layers, its manifest ${image.layers.length}`);
+
+      for (const layer of image.layers) report({ id: shortId(layer.digest), status: 'Pulling fs layer' });
+      const present = new Set<string>();
+      await forEachConcurrently(image.layers, concurrentDownloads, async (layer) => {
+        const id = shortId(layer.digest);
+        if (await this.store.hasBlob(layer.digest)) {
+          present.add(layer.digest);
+          report({ id, status: 'Already exists' });
+          return;
+        }
+        await this.downloadLayer(leased, repository, layer, signal, (current) => report({ id, status: 'Downloading', current, total: layer.size }));
+        report({ id, status: 'Verifying Checksum' });
+        report({ id, status: 'Download complete' });
+      });
+
+      let chainId = '';
+      for (let i = 0; i < image.layers.length; i++) {
+        const id = shortId(image.layers[i].digest);
+        const fresh = !present.has(image.layers[i].digest);
+        if (fresh) report({ id, status: 'Extracting', current: image.layers[i].size, total: image.layers[i].size });
+        const layers = image.layers.slice(0, i + 1).map((layer, n) => ({ descriptor: { ...layer, size: BigInt(layer.size) }, diffId: diffIds[n] }));
+        chainId = await unpackLayers(leased, layers, this.store.snapshotter, { signal });
+        if (fresh) report({ id, status: 'Pull complete' });
+      }
+
+      // Written last, with the labels that keep layers, config and snapshots alive with them.
+      await writeBlob(leased.content, configBytes, {
+        ref: `pull-${image.config.digest}`,
+        expectedDigest: image.config.digest,
+        labels: { [`containerd.io/gc.ref.snapshot.${this.store.snapshotter}`]: chainId },
+      });
+      await writeBlob(leased.content, manifest.bytes, {
+        ref: `pull-${manifest.digest}`,
+        expectedDigest: manifest.digest,
+        labels: Object.fromEntries([
+          ['containerd.io/gc.ref.content.config', image.config.digest],
+          ...image.layers.map((layer, i) => [`containerd.io/gc.ref.content.l.${i}`, layer.digest]),
+        ]),
+      });
+      // Names point at the platform's manifest, as a single-platform pull in dockerd leaves them;
+      // the digest the registry gave (of the index, for a multi-platform image) names it too.
+      const target = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length };
+      if (ref.tag) await this.store.nameImage(leased, name, target);
+      await this.store.nameImage(leased, digestName, target);
+    });
+    report({ id: '', status: `Digest: ${top.digest}`, plain: true });
+    report({ id: '', status: `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarName(ref)}`, plain: true });
+  }
+
+  /** A config: small, kept in memory until it can be written with its labels. */
+  private async fetchSmallBlob(repository: RegistryRepository, blob: Descriptor, signal?: AbortSignal): Promise<Buffer> {
+    const { body } = await repository.getBlob(blob.digest, signal);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of body) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    if (sha256Digest(bytes) !== blob.digest || bytes.length !== blob.size) {
+      throw EngineError.invalid(`failed to verify ${blob.digest}: the registry sent ${bytes.length} bytes with digest ${sha256Digest(bytes)}`);
+    }
+    return bytes;
+  }
+
+  /** Streams a layer into the content store; containerd checks its digest and size at commit. */
+  private async downloadLayer(
+    services: ContainerdServices,
+    repository: RegistryRepository,
+    blob: Descriptor,
+    signal: AbortSignal | undefined,
+    progress: (bytes: number) => void,
+  ): Promise<void> {
+    const { body } = await repository.getBlob(blob.digest, signal);
+    await writeBlob(services.content, counted(body, progress), { ref: `pull-${blob.digest}`, expectedDigest: blob.digest, expectedSize: blob.size, signal }).catch(
+      (err: unknown) => {
+        if (signal?.aborted || EngineError.is(err, 'unavailable')) throw err;
+        throw EngineError.invalid(`failed to verify ${blob.digest}: ${(err as Error).message}`);
+      },
+    );
+  }
+
+  /** dockerd's wording for a repository the registry does not show. */
+  private explain(err: unknown, ref: ImageReference): unknown {
+    const repo = familiarName({ ...ref, tag: undefined, digest: undefined });
+    if (EngineError.is(err, 'unauthorized')) {
+      return new EngineError('not-found', `pull access denied for ${repo}, repository does not exist or may require 'docker login': ${(err as Error).message}`);
+    }
+    if (EngineError.is(err, 'not-found')) return EngineError.notFound(`manifest for ${familiarName(ref)} not found: ${(err as Error).message}`);
+    return err;
+  }
+}
