@@ -6,6 +6,8 @@ import { imageHandlers } from './grpc/image-handlers.js';
 import { ContainerdImageStore } from './store/containerd-image-store.js';
 import { ImagePuller } from './pull/image-puller.js';
 import { ImagePusher } from './push/image-pusher.js';
+import { ImageSaver } from './archive/image-saver.js';
+import { ImageLoader } from './archive/image-loader.js';
 import { RegistryAccess } from './registry/registry-access.js';
 import { validateRegistryConfig } from './registry/registry-hosts.js';
 
@@ -28,6 +30,8 @@ void runService({
       store,
       puller: new ImagePuller(containerd, store),
       pusher: new ImagePusher(containerd, store),
+      saver: new ImageSaver(containerd, store),
+      loader: new ImageLoader(containerd, store),
       registries,
       events,
     });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
 import { EngineError } from '@flotilla/proto';
 
 /** JSON bodies end with a newline, as Go's json.Encoder writes them. */
@@ -44,4 +45,17 @@ export function queryInt(query: URLSearchParams, name: string): number | undefin
   const n = Number(value);
   if (!Number.isInteger(n)) throw EngineError.invalid(`invalid value for ${name}: ${value}`);
   return n;
+}
+
+/** Resolves when a stream that asked for a pause can take more, or when it has closed. */
+export function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }

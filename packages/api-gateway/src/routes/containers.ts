@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { EngineError, containerV1, type ServiceClient } from '@flotilla/proto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Route, HijackContext, RequestContext } from '../http/router.js';
-import { queryBool, queryInt, readJsonBody, sendEmpty, sendJson } from '../http/responses.js';
+import { drained, queryBool, queryInt, readJsonBody, sendEmpty, sendJson } from '../http/responses.js';
 import { multiplexedStreamContentType, rawStreamContentType, StreamType, writeFrame } from '../wire/stream-framing.js';
 import { containerInspectJson, containerSummaryJson } from '../docker/container-json.js';
 import { compareApiVersions } from '../http/api-version.js';
@@ -41,18 +41,6 @@ async function* attachInput(options: AttachInput, socket: Duplex, head: Buffer, 
     yield { request: { case: 'stdin', value: chunk } };
   }
   yield { request: { case: 'closeStdin', value: {} } };
-}
-
-function drained(socket: Duplex): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
 }
 
 export function containerRoutes(backend: ContainerBackend): Route[] {

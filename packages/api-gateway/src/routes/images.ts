@@ -1,8 +1,8 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { EngineError, imageV1, type ServiceClient } from '@flotilla/proto';
 import type { Route } from '../http/router.js';
-import { queryBool, sendJson } from '../http/responses.js';
+import { drained, queryBool, sendJson } from '../http/responses.js';
 import { progressJson, streamJsonMessages } from '../wire/json-progress.js';
 import { decodeRegistryAuthHeader } from '../wire/registry-auth.js';
 import { filterValues, parseFilters } from '../wire/filters.js';
@@ -12,7 +12,18 @@ import { imageInspectJson, imageSummaryJson } from '../docker/image-json.js';
 /** What the image routes need from image-svc. */
 export type ImageBackend = Pick<
   ServiceClient<typeof imageV1.ImageService>,
-  'importImage' | 'listImages' | 'inspectImage' | 'pullImage' | 'pushImage' | 'tagImage' | 'removeImage' | 'getImageHistory' | 'pruneImages'
+  | 'importImage'
+  | 'listImages'
+  | 'inspectImage'
+  | 'pullImage'
+  | 'pushImage'
+  | 'tagImage'
+  | 'removeImage'
+  | 'getImageHistory'
+  | 'pruneImages'
+  | 'saveImages'
+  | 'loadImages'
+  | 'inspectDistribution'
 >;
 
 type ImportInput = MessageInitShape<typeof imageV1.ImportImageRequestSchema>;
@@ -34,6 +45,15 @@ export function pullReference(fromImage: string, tag: string): { reference: stri
   if (tag) return { reference: tag.includes(':') ? `${fromImage}@${tag}` : `${fromImage}:${tag}`, allTags: false };
   const lastPart = fromImage.slice(fromImage.lastIndexOf('/') + 1);
   return { reference: fromImage, allTags: !lastPart.includes(':') && !fromImage.includes('@') };
+}
+
+/** A tar from image-svc: the head goes out with the first bytes, so an unknown image is still a 404. */
+async function streamArchive(res: ServerResponse, chunks: AsyncIterable<{ chunk: Uint8Array }>): Promise<void> {
+  for await (const { chunk } of chunks) {
+    if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    if (!res.write(chunk)) await drained(res);
+  }
+  res.end();
 }
 
 function removedJson({ removed }: imageV1.RemovedImage): Record<string, string> {
@@ -125,6 +145,47 @@ export function imageRoutes(backend: ImageBackend): Route[] {
           200,
           removed.map(removedJson),
         );
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/images/get',
+      async handle({ res, query, signal }) {
+        await streamArchive(res, backend.saveImages({ references: query.getAll('names') }, { signal }));
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/images/:name*/get',
+      async handle({ res, params, signal }) {
+        await streamArchive(res, backend.saveImages({ references: [params.name] }, { signal }));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/images/load',
+      async handle({ req, res, signal }) {
+        const chunks = (async function* () {
+          for await (const chunk of req as AsyncIterable<Buffer>) yield { chunk };
+        })();
+        const { images } = await backend.loadImages(chunks, { signal });
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        for (const image of images) {
+          res.write(JSON.stringify({ stream: image.name ? `Loaded image: ${image.name}\n` : `Loaded image ID: ${image.id}\n` }) + '\r\n');
+        }
+        res.end();
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/distribution/:name*/json',
+      async handle({ req, res, params, signal }) {
+        const auth = decodeRegistryAuthHeader(req.headers['x-registry-auth']);
+        const { descriptor, platforms } = await backend.inspectDistribution({ reference: params.name, auth }, { signal });
+        sendJson(res, 200, {
+          Descriptor: { mediaType: descriptor!.mediaType, digest: descriptor!.digest, size: Number(descriptor!.size) },
+          Platforms: platforms.map((p) => ({ architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}) })),
+        });
       },
     },
     {

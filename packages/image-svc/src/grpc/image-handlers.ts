@@ -12,6 +12,9 @@ import type { ImagePusher } from '../push/image-pusher.js';
 import type { RegistryAccess } from '../registry/registry-access.js';
 import type { RegistryCredentials } from '../registry/registry-client.js';
 import { registryDomain } from '../registry/server-address.js';
+import { inspectDistribution } from '../registry/distribution-inspector.js';
+import type { ImageSaver } from '../archive/image-saver.js';
+import type { ImageLoader } from '../archive/image-loader.js';
 import type { ContainerdImageStore } from '../store/containerd-image-store.js';
 
 function imageMessage(image: CatalogImage, snapshotter: string): imageV1.Image {
@@ -59,11 +62,13 @@ export interface ImageServiceParts {
   store: ContainerdImageStore;
   puller: ImagePuller;
   pusher: ImagePusher;
+  saver: ImageSaver;
+  loader: ImageLoader;
   registries: RegistryAccess;
   events: EventPublisher;
 }
 
-export function imageHandlers({ store, puller, pusher, registries, events }: ImageServiceParts): ServiceHandlers<typeof imageV1.ImageService> {
+export function imageHandlers({ store, puller, pusher, saver, loader, registries, events }: ImageServiceParts): ServiceHandlers<typeof imageV1.ImageService> {
   const imageEvent = (action: string, actorId: string, name: string) => events.publish({ type: 'image', action, actorId, attributes: { name } });
   return {
     async importImage(requests) {
@@ -117,6 +122,25 @@ export function imageHandlers({ store, puller, pusher, registries, events }: Ima
     async loginRegistry(req) {
       await registries.registry(registryDomain(req.auth?.serverAddress ?? ''), credentials(req.auth)).checkLogin();
       return { status: 'Login Succeeded', identityToken: '' };
+    },
+    async *saveImages(req): AsyncGenerator<MessageInitShape<typeof imageV1.SaveImagesResponseSchema>> {
+      const { images, archive } = await saver.save(req.references);
+      for await (const chunk of archive) yield { chunk };
+      for (const image of images) imageEvent('save', image.id, image.repoTags[0] ?? image.id);
+    },
+    async loadImages(requests) {
+      const chunks = (async function* () {
+        for await (const req of requests) yield req.chunk;
+      })();
+      const images = await loader.load(chunks);
+      for (const image of images) imageEvent('load', image.id, image.name ?? image.id);
+      return { images: images.map((image) => ({ name: image.name ?? '', id: image.id })) };
+    },
+    async inspectDistribution(req) {
+      const ref = parseReference(req.reference);
+      const [repository] = registries.repositories(ref, 'pull', credentials(req.auth));
+      const { descriptor, platforms } = await inspectDistribution(repository, ref.digest ?? ref.tag ?? 'latest');
+      return { descriptor: { ...descriptor, size: BigInt(descriptor.size) }, platforms };
     },
     async removeImage(req) {
       const { untagged, deleted } = await store.remove(req.reference, req.force);

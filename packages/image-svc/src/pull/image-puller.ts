@@ -5,8 +5,8 @@ import { forEachConcurrently, ProgressChannel } from '../core/progress-channel.j
 import { counted } from '../core/counted.js';
 import { canonicalName, familiarName, type ImageReference } from '../core/reference.js';
 import type { ProgressUpdate } from '../core/progress-update.js';
-import { manifestMediaTypes, sha256Digest, type RegistryRepository } from '../registry/registry-client.js';
-import type { Descriptor, ImageIndex, ImageManifest } from '../core/oci-types.js';
+import { sha256Digest, type RegistryRepository } from '../registry/registry-client.js';
+import { isIndexMediaType, type Descriptor, type ImageIndex, type ImageManifest } from '../core/oci-types.js';
 import type { ContainerdImageStore } from '../store/containerd-image-store.js';
 
 export interface PullRequest {
@@ -21,7 +21,6 @@ const concurrentDownloads = 3;
 
 const shortId = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
 
-const isIndex = (mediaType: string) => mediaType === manifestMediaTypes.dockerList || mediaType === manifestMediaTypes.ociIndex;
 
 /**
  * `docker pull`: manifest (an index resolved to the platform asked for), then the config and
@@ -68,7 +67,7 @@ export class ImagePuller {
     });
     report({ id: ref.digest ? '' : reference, status: `Pulling from ${ref.path}`, plain: true });
     let manifest = top;
-    if (isIndex(top.mediaType)) {
+    if (isIndexMediaType(top.mediaType)) {
       const index = JSON.parse(top.bytes.toString('utf8')) as ImageIndex;
       const entry = index.manifests.find((m) => m.platform && platformMatches(m.platform, platform));
       if (!entry) throw EngineError.notFound(`no matching manifest for ${formatPlatform(platform)} in the manifest list entries`);

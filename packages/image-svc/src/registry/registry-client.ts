@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { EngineError } from '@flotilla/proto';
 import { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.js';
+import { mediaTypes } from '../core/oci-types.js';
 
 /** Credentials for one registry, as Docker clients send them. */
 export interface RegistryCredentials {
@@ -36,14 +37,8 @@ export interface RegistryRepository {
   checkLogin(signal?: AbortSignal): Promise<void>;
 }
 
-export const manifestMediaTypes = {
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-};
+const acceptManifests = [mediaTypes.dockerManifest, mediaTypes.dockerList, mediaTypes.ociManifest, mediaTypes.ociIndex].join(', ');
 
-const acceptManifests = Object.values(manifestMediaTypes).join(', ');
 
 interface RegistryErrorBody {
   errors?: { code?: string; message?: string; detail?: unknown }[];

@@ -20,16 +20,10 @@ import { filterImages, pruneCandidates, type Filters } from '../core/image-filte
 import { historyItems, type HistoryItem } from '../core/image-history.js';
 import { applyChanges, type ContainerConfig } from '../core/config-changes.js';
 import { canonicalName, familiarName, parseReference, type ImageReference } from '../core/reference.js';
-import type { Descriptor, ImageIndex, ImageManifest } from '../core/oci-types.js';
+import { mediaTypes, type Descriptor, type ImageIndex, type ImageManifest } from '../core/oci-types.js';
 import { formatPlatform, hostPlatform, platformMatches } from '../core/platform.js';
 import { decompressed } from '../archive/decompress.js';
 
-export const mediaTypes = {
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociConfig: 'application/vnd.oci.image.config.v1+json',
-  ociLayerTar: 'application/vnd.oci.image.layer.v1.tar',
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-};
 
 interface ImageConfigBlob {
   created?: string;
@@ -116,6 +110,11 @@ export class ContainerdImageStore {
       size: usages.reduce((sum, usage) => sum + Number(usage?.size ?? 0n), 0),
       created: new Date(config.created ?? 0),
     };
+  }
+
+  /** Adds labels to a blob that is already stored (GC references, mostly). */
+  async labelBlob(services: ContainerdServices, digest: string, labels: Record<string, string>): Promise<void> {
+    await services.content.update({ info: { digest, labels }, updateMask: { paths: Object.keys(labels).map((key) => `labels.${key}`) } });
   }
 
   async hasBlob(digest: string): Promise<boolean> {
