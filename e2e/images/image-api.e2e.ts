@@ -40,3 +40,22 @@ describe('image API', () => {
     expect(await dockerOk(['images', '-q', 'filters-a'])).not.toBe('');
   });
 });
+
+describe('disk usage', () => {
+  it('counts image sizes, shared layers and containers as docker system df shows them', async () => {
+    await dockerOk(['tag', settings().image, 'df-copy:1']);
+    const id = (await dockerOk(['create', settings().image, 'true'])).trim();
+    const res = await rawRequest('GET', '/v1.45/system/df');
+    const df = JSON.parse(res.body);
+    const image = df.Images.find((i: { RepoTags: string[] }) => i.RepoTags.includes('df-copy:1'));
+    expect(image.Size).toBeGreaterThan(1_000_000);
+    expect(image.Containers).toBe(1);
+    expect(df.LayersSize).toBeGreaterThanOrEqual(image.Size);
+    const container = df.Containers.find((c: { Id: string }) => c.Id === id);
+    expect(container.SizeRootFs).toBe(container.SizeRw + image.Size);
+    const cli = await dockerOk(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']);
+    expect(cli).toMatch(/^Images \d+$/m);
+    await dockerOk(['rm', id]);
+    await dockerOk(['rmi', 'df-copy:1']);
+  });
+});

@@ -41,10 +41,9 @@ export async function startReferenceDockerd(workDir: string): Promise<BenchEngin
   const args = ['--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', join(dir, 'dockerd.pid'), '--bridge', 'none', '--iptables=false', '--cgroup-parent', dockerdCgroup];
   spawn('dockerd', args, { stdio: ['ignore', log, log], detached: true }).unref();
   closeSync(log);
-  // The layer store sits under the storage driver's name, e.g. image/overlay2/layerdb.
-  const layerStores = () => readdirSync(join(dataRoot, 'image')).map((driver) => join(dataRoot, 'image', driver, 'layerdb'));
   const storedLayers = (layers: readonly ImageLayer[]) => {
-    const stores = layerStores();
+    // The layer store sits under the storage driver's name, e.g. image/overlay2/layerdb.
+    const stores = readdirSync(join(dataRoot, 'image')).map((driver) => join(dataRoot, 'image', driver, 'layerdb'));
     const ids = chainIds(layers);
     return layers.filter((_, i) => stores.some((store) => existsSync(join(store, ids[i].replace(':', '/'))))).map((layer) => layer.digest);
   };

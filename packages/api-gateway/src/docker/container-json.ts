@@ -161,5 +161,6 @@ export function containerSummaryJson(c: Container, now = Date.now()): Record<str
     HostConfig: { NetworkMode: hostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: { [networkName(hostConfig)]: emptyEndpoint() } },
     Mounts: [],
+    ...(c.sizeRw !== undefined ? { SizeRw: Number(c.sizeRw), SizeRootFs: Number(c.sizeRootFs ?? 0n) } : {}),
   };
 }

@@ -63,7 +63,7 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
       method: 'GET',
       pattern: '/containers/json',
       async handle({ res, query }) {
-        const list = await backend.listContainers({ all: queryBool(query, 'all'), limit: queryInt(query, 'limit') ?? 0 });
+        const list = await backend.listContainers({ all: queryBool(query, 'all'), limit: queryInt(query, 'limit') ?? 0, size: queryBool(query, 'size') });
         const now = Date.now();
         sendJson(res, 200, list.containers.map((c) => containerSummaryJson(c, now)));
       },

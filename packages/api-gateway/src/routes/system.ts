@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import type { Route } from '../http/router.js';
 import { sendJson } from '../http/responses.js';
 import { maxApiVersion, minApiVersion } from '../http/api-version.js';
-import type { ContainerBackend } from './containers.js';
-import type { ImageBackend } from './images.js';
-import { containerV1 } from '@flotilla/proto';
+import { containerV1, imageV1, type ServiceClient } from '@flotilla/proto';
+import { imageSummaryJson } from '../docker/image-json.js';
+import { containerSummaryJson } from '../docker/container-json.js';
 
 export interface SystemInfo {
   engineVersion: string;
@@ -14,9 +14,10 @@ export interface SystemInfo {
   deadlineMs: number;
 }
 
+/** What the system routes aggregate from the services. */
 export type SystemBackends = {
-  containers: Pick<ContainerBackend, 'listContainers'>;
-  images: Pick<ImageBackend, 'listImages'>;
+  containers: Pick<ServiceClient<typeof containerV1.ContainerService>, 'listContainers'>;
+  images: Pick<ServiceClient<typeof imageV1.ImageService>, 'listImages' | 'getImageDiskUsage'>;
 };
 
 async function operatingSystem(): Promise<{ name: string; version: string }> {
@@ -76,6 +77,31 @@ export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[
           Arch: arch,
           KernelVersion: release(),
           BuildTime: '',
+        });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/system/df',
+      async handle({ res, query, apiVersion }) {
+        // API 1.42 lets a client ask for some kinds only.
+        const types = new Set(query.getAll('type'));
+        const wants = (kind: string) => types.size === 0 || types.has(kind);
+        const now = Date.now();
+        const [images, containers] = await Promise.all([
+          wants('image') ? backends.images.getImageDiskUsage({}) : undefined,
+          wants('container') ? backends.containers.listContainers({ all: true, size: true }) : undefined,
+        ]);
+        sendJson(res, 200, {
+          ...(images
+            ? {
+                LayersSize: Number(images.layersSize),
+                Images: images.images.map((u) => ({ ...imageSummaryJson(u.image!, apiVersion), SharedSize: Number(u.sharedSize), Containers: u.containers })),
+              }
+            : {}),
+          ...(containers ? { Containers: containers.containers.map((c) => containerSummaryJson(c, now)) } : {}),
+          ...(wants('volume') ? { Volumes: [] } : {}),
+          ...(wants('build-cache') ? { BuildCache: [] } : {}),
         });
       },
     },

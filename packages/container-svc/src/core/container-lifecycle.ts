@@ -99,6 +99,22 @@ export class ContainerLifecycle {
     return this.registry.find(idOrName);
   }
 
+  /** What `docker ps -s` shows: the container's own layer, and that plus its image. */
+  async sizes(records: ContainerRecord[]): Promise<Map<string, { rw: number; rootFs: number }>> {
+    const imageSizes = new Map<string, Promise<number>>();
+    const imageSize = (id: string) => {
+      if (!imageSizes.has(id)) imageSizes.set(id, this.opts.images.resolve(id).then((image) => image.size, () => 0));
+      return imageSizes.get(id)!;
+    };
+    const entries = await Promise.all(
+      records.map(async (record) => {
+        const [rw, image] = await Promise.all([this.opts.runtime.usage(record), imageSize(record.imageId)]);
+        return [record.id, { rw, rootFs: rw + image }] as const;
+      }),
+    );
+    return new Map(entries);
+  }
+
   async create(requestedName: string, body: unknown): Promise<{ id: string; warnings: string[] }> {
     const request = parseCreateRequest(body);
     const id = randomBytes(32).toString('hex');

@@ -9,6 +9,8 @@ export interface ResolvedImage {
   chainId: string;
   snapshotter: string;
   config: ImageConfig;
+  /** Bytes of its unpacked layers. */
+  size: number;
 }
 
 export interface ImageResolver {
@@ -74,6 +76,8 @@ export interface ContainerRuntime {
   deleteTask(id: string): Promise<void>;
   signal(id: string, signal: number): Promise<void>;
   resizeTty(id: string, width: number, height: number): Promise<void>;
+  /** Bytes the container wrote to its own layer. */
+  usage(record: ContainerRecord): Promise<number>;
   recover(): Promise<RecoveredContainer[]>;
 }
 

@@ -78,7 +78,14 @@ export function containerHandlers(
       return {};
     },
     async listContainers(req) {
-      return { containers: lifecycle.list(req.all, req.limit).map((r) => message(r.id)) };
+      const records = lifecycle.list(req.all, req.limit);
+      const sizes = req.size ? await lifecycle.sizes(records) : undefined;
+      return {
+        containers: records.map((r) => {
+          const size = sizes?.get(r.id);
+          return { ...message(r.id), ...(size ? { sizeRw: BigInt(size.rw), sizeRootFs: BigInt(size.rootFs) } : {}) };
+        }),
+      };
     },
     async inspectContainer(req) {
       return { container: message(lifecycle.inspect(req.id).id) };

@@ -188,6 +188,11 @@ export class ContainerdRuntime implements ContainerRuntime {
     await this.containerd.tasks.resizePty({ containerId: id, execId: '', width, height });
   }
 
+  async usage(record: ContainerRecord): Promise<number> {
+    const found = await ignoreNotFound(this.containerd.snapshots.usage({ snapshotter: record.snapshotter, key: record.id }));
+    return Number(found?.size ?? 0n);
+  }
+
   async recover(): Promise<RecoveredContainer[]> {
     const { containers } = await this.containerd.containers.list({});
     const recovered: RecoveredContainer[] = [];

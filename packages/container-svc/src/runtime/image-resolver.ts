@@ -9,6 +9,6 @@ export class ImageServiceResolver implements ImageResolver {
   async resolve(reference: string): Promise<ResolvedImage> {
     const { image } = await this.images.inspectImage({ reference });
     const config = JSON.parse(Buffer.from(image!.configJson).toString('utf8')) as { config?: ImageConfig };
-    return { id: image!.id, chainId: image!.chainId, snapshotter: image!.snapshotter, config: config.config ?? {} };
+    return { id: image!.id, chainId: image!.chainId, snapshotter: image!.snapshotter, config: config.config ?? {}, size: Number(image!.size) };
   }
 }

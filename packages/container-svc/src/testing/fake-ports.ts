@@ -102,6 +102,9 @@ export class FakeRuntime implements ContainerRuntime {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   async resizeTty() {}
+  async usage() {
+    return 0;
+  }
   async recover() {
     return this.recovered;
   }
@@ -110,7 +113,7 @@ export class FakeRuntime implements ContainerRuntime {
 export const fakeImages: ImageResolver = {
   async resolve(reference: string): Promise<ResolvedImage> {
     if (reference !== 'busybox') throw EngineError.notFound(`No such image: ${reference}:latest`);
-    return { id: 'sha256:busybox', chainId: 'sha256:chain', snapshotter: 'overlayfs', config: { Cmd: ['sh'], Env: ['PATH=/bin'] } };
+    return { id: 'sha256:busybox', chainId: 'sha256:chain', snapshotter: 'overlayfs', config: { Cmd: ['sh'], Env: ['PATH=/bin'] }, size: 100 };
   },
 };
 

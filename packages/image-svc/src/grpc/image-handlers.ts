@@ -142,6 +142,13 @@ export function imageHandlers({ store, puller, pusher, saver, loader, registries
       const { descriptor, platforms } = await inspectDistribution(repository, ref.digest ?? ref.tag ?? 'latest');
       return { descriptor: { ...descriptor, size: BigInt(descriptor.size) }, platforms };
     },
+    async getImageDiskUsage() {
+      const { layersSize, images } = await store.diskUsage();
+      return {
+        layersSize: BigInt(layersSize),
+        images: images.map(({ image, sharedSize, containers }) => ({ image: imageMessage(image, store.snapshotter), sharedSize: BigInt(sharedSize), containers })),
+      };
+    },
     async removeImage(req) {
       const { untagged, deleted } = await store.remove(req.reference, req.force);
       for (const name of untagged) imageEvent('untag', deleted[0] ?? name, name);

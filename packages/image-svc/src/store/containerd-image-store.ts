@@ -142,6 +142,41 @@ export class ContainerdImageStore {
     return resolveReference(reference, await this.list());
   }
 
+  /**
+   * `docker system df`: each image's unpacked size and the part of it other images share, and
+   * the store's total with every snapshot and every blob counted once.
+   */
+  async diskUsage(): Promise<{ layersSize: number; images: { image: CatalogImage; sharedSize: number; containers: number }[] }> {
+    const images = await this.list();
+    const chains = new Map<string, CatalogImage[]>();
+    const chainOf = (image: CatalogImage) => chainIds((JSON.parse(Buffer.from(image.configJson).toString('utf8')) as ImageConfigBlob).rootfs?.diff_ids ?? []);
+    for (const image of images) for (const id of chainOf(image)) chains.set(id, [...(chains.get(id) ?? []), image]);
+    const usage = new Map<string, number>();
+    await Promise.all(
+      [...chains.keys()].map(async (key) => {
+        const found = await ignoreNotFound(this.containerd.snapshots.usage({ snapshotter: this.snapshotter, key }));
+        usage.set(key, Number(found?.size ?? 0n));
+      }),
+    );
+    let blobs = 0;
+    for await (const { info } of this.containerd.content.list({})) for (const item of info) blobs += Number(item.size);
+    const { containers } = await this.containerd.containers.list({});
+    const users = new Map<string, number>();
+    for (const c of containers) {
+      const id = c.labels[imageIdLabel];
+      if (id) users.set(id, (users.get(id) ?? 0) + 1);
+    }
+    const layersSize = [...usage.values()].reduce((a, b) => a + b, 0) + blobs;
+    return {
+      layersSize,
+      images: images.map((image) => ({
+        image,
+        sharedSize: chainOf(image).reduce((sum, id) => sum + ((chains.get(id)?.length ?? 0) > 1 ? (usage.get(id) ?? 0) : 0), 0),
+        containers: users.get(image.id) ?? 0,
+      })),
+    };
+  }
+
   /** `docker history`: the config's history entries, newest first, with the size of each layer. */
   async history(reference: string): Promise<HistoryItem[]> {
     const image = await this.inspect(reference);
