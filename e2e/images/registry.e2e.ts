@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { docker, dockerOk } from '../support/docker-cli';
-import { ctr, e2eRoot } from '../support/engine';
+import { ctr, e2eRoot, mirroredDomain, settings } from '../support/engine';
 import { rawRequest } from '../support/raw-http';
 import { startRegistry, type LocalRegistry } from '../support/registry/local-registry';
 import { uploadImage, uploadIndex, type UploadedImage } from '../support/registry/image-uploader';
@@ -138,6 +138,21 @@ describe('pull and push with a registry', () => {
       const res = await rawRequest('POST', `/v1.45/images/create?fromImage=${encodeURIComponent(reference)}`);
       expect(res.status).toBe(400);
       expect(JSON.parse(res.body).message).toMatch(/invalid reference format/);
+    }
+  });
+});
+
+describe('registry mirrors', () => {
+  it('pulls through the mirror configured for a registry, any registry', async () => {
+    const mirror = await startRegistry({ dir: join(e2eRoot, 'registry-mirror'), port: settings().mirrorPort });
+    try {
+      await uploadImage(mirror, 'team/mirrored', 'v1', [busyboxLayer()], { mediaTypes: 'oci', config: { Cmd: ['echo', 'via the mirror'] } });
+      const name = `${mirroredDomain}/team/mirrored:v1`;
+      await dockerOk(['pull', name]);
+      expect(await dockerOk(['run', '--rm', name])).toBe('via the mirror\n');
+      await dockerOk(['rmi', name]);
+    } finally {
+      await mirror.stop();
     }
   });
 });

@@ -12,6 +12,8 @@ export const engineCgroup = namespace;
 
 export interface EngineSettings extends EngineDirs {
   containerdSocket: string;
+  /** The engine's registry config makes a registry on this port the mirror of `mirroredDomain`. */
+  mirrorPort: number;
   /** The image every suite runs, imported from Debian's busybox-static. */
   image: string;
   rootfsTar: string;
@@ -21,8 +23,12 @@ export function settings(): EngineSettings {
   return JSON.parse(readFileSync(settingsFile, 'utf8')) as EngineSettings;
 }
 
+/** A registry name nothing resolves: only the configured mirror can serve it. */
+export const mirroredDomain = 'mirrored.invalid';
+
 export async function newSettings(): Promise<EngineSettings> {
   const natsPort = await freePort();
+  const mirrorPort = await freePort();
   const runDir = join(e2eRoot, 'run');
   const value: EngineSettings = {
     stateDir: join(e2eRoot, 'state'),
@@ -30,11 +36,14 @@ export async function newSettings(): Promise<EngineSettings> {
     apiSocket: join(runDir, 'docker.sock'),
     namespace,
     natsPort,
+    mirrorPort,
+    registryConfig: join(e2eRoot, 'registries.json'),
     containerdSocket: join(runDir, 'containerd', 'containerd.sock'),
     image: 'busybox:e2e',
     rootfsTar: join(e2eRoot, 'busybox-rootfs.tar'),
   };
   writeFileSync(settingsFile, JSON.stringify(value));
+  writeFileSync(value.registryConfig!, JSON.stringify({ registries: { [mirroredDomain]: { mirrors: [`http://127.0.0.1:${mirrorPort}`] } } }));
   return value;
 }
 

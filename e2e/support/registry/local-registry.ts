@@ -18,6 +18,8 @@ export interface RegistryOptions {
   dir: string;
   /** No auth: anyone may pull and push. */
   auth?: RegistryAuth;
+  /** A port chosen beforehand (the engine's registry config names it); a free one otherwise. */
+  port?: number;
 }
 
 export interface LocalRegistry {
@@ -29,13 +31,13 @@ export interface LocalRegistry {
 }
 
 /** A real registry on a free port of 127.0.0.1, with its own storage, answering once `GET /v2/` does. */
-export async function startRegistry({ dir, auth }: RegistryOptions): Promise<LocalRegistry> {
+export async function startRegistry({ dir, auth, port }: RegistryOptions): Promise<LocalRegistry> {
   const root = resolve(dir);
   killStrayRegistries(root);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   const dataDir = join(root, 'storage');
-  const address = `127.0.0.1:${await freePort()}`;
+  const address = `127.0.0.1:${port ?? (await freePort())}`;
   const tokenServer = auth?.kind === 'token' ? await startTokenServer(join(root, 'token'), auth.users) : undefined;
   const configPath = join(root, 'config.yml');
   // JSON is YAML, so the config needs no YAML writer.
