@@ -37,6 +37,16 @@ export class ProgressChannel<T> implements AsyncIterable<T> {
   }
 }
 
+/** Runs `work` in the background, handing what it emits to the consumer of the stream returned. */
+export function streamOf<T>(work: (emit: (item: T) => void) => Promise<void>): AsyncIterable<T> {
+  const channel = new ProgressChannel<T>();
+  work((item) => channel.push(item)).then(
+    () => channel.close(),
+    (err) => channel.close(err),
+  );
+  return channel;
+}
+
 /** Runs `work` on every item, at most `limit` at a time; fails with the first failure. */
 export async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

@@ -1,7 +1,7 @@
 import { EngineError } from '@flotilla/proto';
 import { unpackLayers, withLease, writeBlob, type ContainerdServices } from '@flotilla/containerd';
 import { formatPlatform, platformMatches, type Platform } from '../core/platform.js';
-import { forEachConcurrently, ProgressChannel } from '../core/progress-channel.js';
+import { forEachConcurrently, streamOf } from '../core/progress-channel.js';
 import { counted } from '../core/counted.js';
 import { canonicalName, familiarName, type ImageReference } from '../core/reference.js';
 import type { ProgressUpdate } from '../core/progress-update.js';
@@ -35,12 +35,7 @@ export class ImagePuller {
   ) {}
 
   pull(request: PullRequest): AsyncIterable<ProgressUpdate> {
-    const channel = new ProgressChannel<ProgressUpdate>();
-    this.run(request, (update) => channel.push(update)).then(
-      () => channel.close(),
-      (err) => channel.close(err),
-    );
-    return channel;
+    return streamOf((report) => this.run(request, report));
   }
 
   /** The first endpoint that has the manifest; a mirror that fails is skipped. */

@@ -1,6 +1,6 @@
 import { EngineError } from '@flotilla/proto';
 import { readBlob, readBlobBytes, type ContainerdServices } from '@flotilla/containerd';
-import { forEachConcurrently, ProgressChannel } from '../core/progress-channel.js';
+import { forEachConcurrently, streamOf } from '../core/progress-channel.js';
 import { counted } from '../core/counted.js';
 import { canonicalName, type ImageReference } from '../core/reference.js';
 import type { ProgressUpdate } from '../core/progress-update.js';
@@ -32,12 +32,7 @@ export class ImagePusher {
   ) {}
 
   push(request: PushRequest): AsyncIterable<PushEvent> {
-    const channel = new ProgressChannel<PushEvent>();
-    this.run(request, (event) => channel.push(event)).then(
-      () => channel.close(),
-      (err) => channel.close(err),
-    );
-    return channel;
+    return streamOf((emit) => this.run(request, emit));
   }
 
   private async run(request: PushRequest, emit: (event: PushEvent) => void): Promise<void> {
