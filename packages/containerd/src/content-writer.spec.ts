@@ -161,13 +161,54 @@ describe('writeBlob', () => {
     expect(aborted).toEqual(['layer-1']);
   });
 
-  it('refuses bytes that do not match the expected digest, without committing', async () => {
-    const { client, sessions, aborted } = fakeContent();
+  it('leaves checking an expected digest to containerd, and aborts the ingest it refuses', async () => {
+    // containerd refuses a commit whose bytes do not hash to the expected digest.
+    const { client, sessions, aborted } = fakeContent((request) =>
+      request.action === COMMIT && request.expected !== sha256(blob)
+        ? new EngineError('invalid', `unexpected commit digest ${sha256(blob)}, expected ${request.expected}`)
+        : undefined,
+    );
     await expect(writeBlob(client, blob, { ref: 'layer-1', expectedDigest: 'sha256:00' })).rejects.toMatchObject({
       kind: 'invalid',
+      message: expect.stringContaining('unexpected commit digest'),
     });
-    expect(sessions[0].map((r) => r.action)).not.toContain(COMMIT);
+    expect(sessions[0].at(-1)).toMatchObject({ action: COMMIT, expected: 'sha256:00' });
     expect(aborted).toEqual(['layer-1']);
+  });
+
+  it('keeps several writes in flight before their answers come', async () => {
+    // A slow containerd: it answers each request a tick after it has read it.
+    let received = 0;
+    let answered = 0;
+    let mostInFlight = 0;
+    const client: ContentWriteClient = {
+      ...fakeContent().client,
+      write: (requests) =>
+        (async function* () {
+          const queue: WriteRequest[] = [];
+          let ended = false;
+          void (async () => {
+            for await (const init of requests as AsyncIterable<MessageInitShape<typeof api.content.WriteContentRequestSchema>>) {
+              queue.push(create(api.content.WriteContentRequestSchema, init));
+              received++;
+              mostInFlight = Math.max(mostInFlight, received - answered);
+            }
+            ended = true;
+          })();
+          let offset = 0n;
+          while (!ended || queue.length) {
+            await new Promise((r) => setTimeout(r, 1));
+            const request = queue.shift();
+            if (!request) continue;
+            offset += BigInt(request.data.length);
+            answered++;
+            yield create(api.content.WriteContentResponseSchema, { action: request.action, offset: request.action === STAT ? 0n : offset });
+          }
+        })(),
+    };
+    const big = bytes(8 * MiB);
+    await expect(writeBlob(client, big, { ref: 'layer-1', expectedDigest: sha256(big) })).resolves.toEqual({ digest: sha256(big), size: big.length });
+    expect(mostInFlight).toBeGreaterThan(1);
   });
 
   it('treats ALREADY_EXISTS at commit as written', async () => {

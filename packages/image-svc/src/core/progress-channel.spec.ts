@@ -1,4 +1,4 @@
-import { forEachConcurrently, ProgressChannel } from './progress-channel';
+import { concurrencyLimit, ProgressChannel } from './progress-channel';
 
 describe('ProgressChannel', () => {
   it('hands over what was pushed, in order, until closed', async () => {
@@ -27,19 +27,26 @@ describe('ProgressChannel', () => {
   });
 });
 
-describe('forEachConcurrently', () => {
-  it('never runs more than the limit at once and runs everything', async () => {
+describe('concurrencyLimit', () => {
+  it('never runs more than the limit at once, starts in order and runs everything', async () => {
+    const limit = concurrencyLimit(2);
     let running = 0;
     let most = 0;
-    const done: number[] = [];
-    await forEachConcurrently([1, 2, 3, 4, 5], 2, async (n) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((r) => setTimeout(r, 5));
-      running--;
-      done.push(n);
-    });
+    const started: number[] = [];
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        limit(async () => {
+          started.push(n);
+          running++;
+          most = Math.max(most, running);
+          await new Promise((r) => setTimeout(r, 5));
+          running--;
+          return n * 10;
+        }),
+      ),
+    );
     expect(most).toBe(2);
-    expect(done.sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(started).toEqual([1, 2, 3, 4, 5]);
+    expect(results).toEqual([10, 20, 30, 40, 50]);
   });
 });

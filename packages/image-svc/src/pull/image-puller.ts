@@ -1,7 +1,7 @@
 import { EngineError } from '@flotilla/proto';
 import { unpackLayers, withLease, writeBlob, type ContainerdServices } from '@flotilla/containerd';
 import { formatPlatform, platformMatches, type Platform } from '../core/platform.js';
-import { forEachConcurrently, streamOf } from '../core/progress-channel.js';
+import { concurrencyLimit, streamOf } from '../core/progress-channel.js';
 import { counted } from '../core/counted.js';
 import { canonicalName, familiarName, type ImageReference } from '../core/reference.js';
 import type { ProgressUpdate } from '../core/progress-update.js';
@@ -80,27 +80,42 @@ export class ImagePuller {
       if (diffIds.length !== image.layers.length) throw EngineError.invalid(`image config lists ${diffIds.length} layers, its manifest ${image.layers.length}`);
 
       for (const layer of image.layers) report({ id: shortId(layer.digest), status: 'Pulling fs layer' });
-      const present = new Set<string>();
-      await forEachConcurrently(image.layers, concurrentDownloads, async (layer) => {
-        const id = shortId(layer.digest);
-        if (await this.store.hasBlob(layer.digest)) {
-          present.add(layer.digest);
-          report({ id, status: 'Already exists' });
-          return;
-        }
-        await this.downloadLayer(leased, repository, layer, signal, (current) => report({ id, status: 'Downloading', current, total: layer.size }));
-        report({ id, status: 'Verifying Checksum' });
-        report({ id, status: 'Download complete' });
-      });
-
+      // Downloads run three at a time while the layers already down are unpacked, in order.
+      const downloading = new AbortController();
+      const stopDownloads = () => downloading.abort();
+      signal?.addEventListener('abort', stopDownloads, { once: true });
+      const limit = concurrencyLimit(concurrentDownloads);
+      const downloads = image.layers.map((layer) =>
+        limit(async () => {
+          const id = shortId(layer.digest);
+          if (await this.store.hasBlob(layer.digest)) {
+            report({ id, status: 'Already exists' });
+            return false;
+          }
+          await this.downloadLayer(leased, repository, layer, downloading.signal, (current) => report({ id, status: 'Downloading', current, total: layer.size }));
+          report({ id, status: 'Verifying Checksum' });
+          report({ id, status: 'Download complete' });
+          return true;
+        }),
+      );
+      // A failure is reported once, by the loop below; the others only stop.
+      for (const download of downloads) download.catch(() => undefined);
       let chainId = '';
-      for (let i = 0; i < image.layers.length; i++) {
-        const id = shortId(image.layers[i].digest);
-        const fresh = !present.has(image.layers[i].digest);
-        if (fresh) report({ id, status: 'Extracting', current: image.layers[i].size, total: image.layers[i].size });
-        const layers = image.layers.slice(0, i + 1).map((layer, n) => ({ descriptor: { ...layer, size: BigInt(layer.size) }, diffId: diffIds[n] }));
-        chainId = await unpackLayers(leased, layers, this.store.snapshotter, { signal });
-        if (fresh) report({ id, status: 'Pull complete' });
+      try {
+        for (let i = 0; i < image.layers.length; i++) {
+          const fresh = await downloads[i];
+          const id = shortId(image.layers[i].digest);
+          if (fresh) report({ id, status: 'Extracting', current: image.layers[i].size, total: image.layers[i].size });
+          const layers = image.layers.slice(0, i + 1).map((layer, n) => ({ descriptor: { ...layer, size: BigInt(layer.size) }, diffId: diffIds[n] }));
+          chainId = await unpackLayers(leased, layers, this.store.snapshotter, { signal });
+          if (fresh) report({ id, status: 'Pull complete' });
+        }
+      } catch (err) {
+        stopDownloads();
+        await Promise.allSettled(downloads);
+        throw err;
+      } finally {
+        signal?.removeEventListener('abort', stopDownloads);
       }
 
       // Written last, with the labels that keep layers, config and snapshots alive with them.
@@ -150,8 +165,11 @@ export class ImagePuller {
     const { body } = await repository.getBlob(blob.digest, signal);
     await writeBlob(services.content, counted(body, progress), { ref: `pull-${blob.digest}`, expectedDigest: blob.digest, expectedSize: blob.size, signal }).catch(
       (err: unknown) => {
-        if (signal?.aborted || EngineError.is(err, 'unavailable')) throw err;
-        throw EngineError.invalid(`failed to verify ${blob.digest}: ${(err as Error).message}`);
+        if (signal?.aborted) throw err;
+        // containerd refuses a commit whose bytes do not match: anything else is the transfer failing.
+        if (EngineError.is(err, 'invalid')) throw EngineError.invalid(`failed to verify ${blob.digest}: ${(err as Error).message}`);
+        if (err instanceof EngineError) throw err;
+        throw EngineError.unavailable(`downloading ${blob.digest}: ${(err as Error).message}`, err);
       },
     );
   }

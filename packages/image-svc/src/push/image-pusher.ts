@@ -1,6 +1,6 @@
 import { EngineError } from '@flotilla/proto';
 import { readBlob, readBlobBytes, type ContainerdServices } from '@flotilla/containerd';
-import { forEachConcurrently, streamOf } from '../core/progress-channel.js';
+import { concurrencyLimit, streamOf } from '../core/progress-channel.js';
 import { counted } from '../core/counted.js';
 import { canonicalName, type ImageReference } from '../core/reference.js';
 import type { ProgressUpdate } from '../core/progress-update.js';
@@ -56,15 +56,20 @@ export class ImagePusher {
     // Layers are listed top first, as dockerd does.
     const layers = [...manifest.layers].reverse();
     for (const layer of layers) report({ id: shortId(layer.digest), status: 'Preparing' });
-    await forEachConcurrently(layers, concurrentUploads, async (layer) => {
-      const id = shortId(layer.digest);
-      if (await repository.hasBlob(layer.digest, signal)) {
-        report({ id, status: 'Layer already exists' });
-        return;
-      }
-      await this.upload(layer, request, (current) => report({ id, status: 'Pushing', current, total: layer.size }));
-      report({ id, status: 'Pushed' });
-    });
+    const limit = concurrencyLimit(concurrentUploads);
+    await Promise.all(
+      layers.map((layer) =>
+        limit(async () => {
+          const id = shortId(layer.digest);
+          if (await repository.hasBlob(layer.digest, signal)) {
+            report({ id, status: 'Layer already exists' });
+            return;
+          }
+          await this.upload(layer, request, (current) => report({ id, status: 'Pushing', current, total: layer.size }));
+          report({ id, status: 'Pushed' });
+        }),
+      ),
+    );
     if (!(await repository.hasBlob(manifest.config.digest, signal))) await this.upload(manifest.config, request);
 
     const digest = await repository.putManifest(ref.tag!, manifestDescriptor.mediaType, manifestBytes, signal);
