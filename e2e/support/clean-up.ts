@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isEngineRunning, removeCgroupParent, unmountUnder } from '@flotilla/tools/fixtures';
 import { docker } from './docker-cli';
 import { killStrayRegistries } from './registry/local-registry';
+import { stopE2eDockerd } from './reference-dockerd';
 import { e2eRoot, engineCgroup, startEngine, stopEngine, settings } from './engine';
 
 /**
@@ -20,6 +21,7 @@ export async function cleanUp(): Promise<void> {
   }
   killLeftovers();
   killStrayRegistries(e2eRoot);
+  await stopE2eDockerd();
   unmountUnder(e2eRoot);
   rmSync(e2eRoot, { recursive: true, force: true });
   removeCgroupParent(engineCgroup);

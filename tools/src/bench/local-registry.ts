@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../fixtures/index.js';
-import { ensureCommand } from './debian-package.js';
+import { ensureCommand } from '../fixtures/index.js';
 
 export interface LocalRegistry {
   /** `127.0.0.1:<port>`: plain HTTP, which both engines accept for a loopback registry. */

@@ -8,7 +8,7 @@ import { removeCgroupParent, stopEngineProcess, unmountUnder } from '../fixtures
 import type { BenchEngine } from './bench-engine.js';
 import { flotillaNamespace, startFlotilla } from './flotilla-engine.js';
 import { measurePullThroughput } from './pull-throughput.js';
-import { dockerdCgroup, startReferenceDockerd, stopReferenceDockerd } from './reference-dockerd.js';
+import { dockerdCgroup, startBenchDockerd, stopBenchDockerd } from './reference-dockerd.js';
 import { measureRunLatency } from './run-latency.js';
 
 const workDir = process.env.BENCH_DIR || '/tmp/flotilla-bench';
@@ -27,7 +27,7 @@ function selectedBenchmarks() {
 }
 
 async function stopEngines(): Promise<void> {
-  await stopReferenceDockerd(workDir);
+  await stopBenchDockerd(workDir);
   await stopEngineProcess(workDir);
 }
 
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   mkdirSync(workDir, { recursive: true });
   try {
     const engines = [await startFlotilla(workDir)];
-    const reference = await startReferenceDockerd(workDir);
+    const reference = await startBenchDockerd(workDir);
     if (reference) engines.push(reference);
     else console.error('no reference dockerd: measuring Flotilla alone');
     for (const benchmark of selected) await benchmark(engines, workDir);
