@@ -1,4 +1,5 @@
 import { EngineError } from '@flotilla/proto';
+import { isTarHeader } from './tar-check.js';
 
 export interface TarEntryHeader {
   name: string;
@@ -104,9 +105,7 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
     const header = await reader.read(block);
     if (!header) throw EngineError.invalid('the archive ends in the middle of an entry');
     if (header.every((b) => b === 0)) return;
-    if (!text(header, 257, 5).startsWith('ustar') && text(header, 257, 6) !== '') {
-      throw EngineError.invalid('the archive is not a tar file');
-    }
+    if (!isTarHeader(header)) throw EngineError.invalid('the archive is not a tar file');
     const size = parseSize(header);
     const padded = Math.ceil(size / block) * block;
     const flag = String.fromCharCode(header[156]);

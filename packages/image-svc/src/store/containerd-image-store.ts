@@ -23,7 +23,7 @@ import { canonicalName, familiarName, parseReference, type ImageReference } from
 import { mediaTypes, type Descriptor, type ImageIndex, type ImageManifest } from '../core/oci-types.js';
 import { formatPlatform, hostPlatform, platformMatches } from '../core/platform.js';
 import { decompressed } from '../archive/decompress.js';
-
+import { requireTar } from '../archive/tar-check.js';
 
 interface ImageConfigBlob {
   created?: string;
@@ -278,7 +278,7 @@ export class ContainerdImageStore {
     if (os !== 'linux' || !arch) throw EngineError.invalid(`unsupported platform: ${options.platform}`);
     const config = applyChanges({}, options.changes);
     const manifestDigest = await withLease(this.containerd, async (leased) => {
-      const layer = await writeBlob(leased.content, decompressed(source), { ref: `import-${randomBytes(8).toString('hex')}` });
+      const layer = await writeBlob(leased.content, requireTar(decompressed(source)), { ref: `import-${randomBytes(8).toString('hex')}` });
       const layerDescriptor: Descriptor = { mediaType: mediaTypes.ociLayerTar, digest: layer.digest, size: layer.size };
       const chainId = await unpackLayers(leased, [{ descriptor: { ...layerDescriptor, size: BigInt(layer.size) }, diffId: layer.digest }], this.snapshotter);
       const created = new Date().toISOString();
