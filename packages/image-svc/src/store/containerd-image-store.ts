@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { machine } from 'node:os';
 import { EngineError } from '@flotilla/proto';
 import {
   api,
@@ -21,7 +20,7 @@ import { historyItems, type HistoryItem } from '../core/image-history.js';
 import { applyChanges, type ContainerConfig } from '../core/config-changes.js';
 import { canonicalName, familiarName, parseReference, type ImageReference } from '../core/reference.js';
 import { mediaTypes, type Descriptor, type ImageIndex, type ImageManifest } from '../core/oci-types.js';
-import { formatPlatform, hostPlatform, platformMatches } from '../core/platform.js';
+import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../core/platform.js';
 import { decompressed } from '../archive/decompress.js';
 import { requireTar } from '../archive/tar-check.js';
 
@@ -40,8 +39,6 @@ export interface ImportOptions {
   message: string;
   platform: string;
 }
-
-const goArch: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm', s390x: 's390x', ppc64le: 'ppc64le' };
 
 /**
  * Images in containerd: records name manifests, blobs live in the content store, layers are
@@ -274,8 +271,8 @@ export class ContainerdImageStore {
    */
   async importImage(source: AsyncIterable<Uint8Array>, options: ImportOptions): Promise<CatalogImage> {
     const name = options.reference ? canonicalName(parseReference(options.reference)) : undefined;
-    const [os, arch] = (options.platform || `linux/${goArch[machine()] ?? machine()}`).split('/');
-    if (os !== 'linux' || !arch) throw EngineError.invalid(`unsupported platform: ${options.platform}`);
+    const { os, architecture: arch } = parsePlatform(options.platform);
+    if (os !== 'linux') throw EngineError.invalid(`unsupported platform: ${options.platform}`);
     const config = applyChanges({}, options.changes);
     const manifestDigest = await withLease(this.containerd, async (leased) => {
       const layer = await writeBlob(leased.content, requireTar(decompressed(source)), { ref: `import-${randomBytes(8).toString('hex')}` });
