@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" != 0 ]; then echo "Flotilla needs root (containers, mounts and network namespaces)" >&2; exit 1; fi
 bash tools/setup/install-system-deps.sh
-if ! npm ls --workspaces --silent >/dev/null 2>&1; then npm ci --no-audit --no-fund; fi
+bash tools/setup/install-npm-deps.sh
 npx nx run-many -t build --output-style=static >/dev/null
 exec node tools/dist/engine/launch.js
