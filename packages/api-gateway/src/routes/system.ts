@@ -2,6 +2,7 @@ import { cpus, hostname, machine, release, totalmem } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import type { Route } from '../http/router.js';
 import { sendJson } from '../http/responses.js';
+import { hostArchitecture } from '@flotilla/kit';
 import { maxApiVersion, minApiVersion } from '../http/api-version.js';
 import { containerV1, imageV1, type ServiceClient } from '@flotilla/proto';
 import { imageSummaryJson } from '../docker/image-json.js';
@@ -26,7 +27,6 @@ async function operatingSystem(): Promise<{ name: string; version: string }> {
   return { name: field('PRETTY_NAME') || 'Linux', version: field('VERSION_ID') || '' };
 }
 
-const goArch: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm', s390x: 's390x', ppc64le: 'ppc64le' };
 
 export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[] {
   const ping: Route = {
@@ -48,7 +48,7 @@ export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[
       method: 'GET',
       pattern: '/version',
       async handle({ res }) {
-        const arch = goArch[machine()] ?? machine();
+        const arch = hostArchitecture();
         sendJson(res, 200, {
           Platform: { Name: 'Flotilla' },
           Components: [

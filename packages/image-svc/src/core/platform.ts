@@ -1,5 +1,5 @@
-import { machine } from 'node:os';
 import { EngineError } from '@flotilla/proto';
+import { hostArchitecture } from '@flotilla/kit';
 
 export interface Platform {
   os: string;
@@ -7,11 +7,10 @@ export interface Platform {
   variant?: string;
 }
 
-const goArchitectures: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm', s390x: 's390x', ppc64le: 'ppc64le', riscv64: 'riscv64' };
 
 /** The platform this engine runs containers for, named the way image configs name it. */
 export function hostPlatform(): Platform {
-  return { os: 'linux', architecture: goArchitectures[machine()] ?? machine() };
+  return { os: 'linux', architecture: hostArchitecture() };
 }
 
 /** `linux/arm64/v8`; empty means the host's platform. */

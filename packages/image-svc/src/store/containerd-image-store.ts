@@ -78,22 +78,21 @@ export class ContainerdImageStore {
     return info;
   }
 
-  /** An index stands for the manifest of the host's platform that is in the store. */
-  private async platformManifest(targetDigest: string): Promise<ImageManifest> {
-    const document = await readBlobJson<ImageManifest | ImageIndex>(this.containerd.content, targetDigest);
-    if (!('manifests' in document)) return document;
+  /** The manifest a target stands for on this host: an index resolves to the host's platform's entry in the store. */
+  private async hostManifest(target: Descriptor): Promise<Descriptor> {
+    const document = await readBlobJson<ImageManifest | ImageIndex>(this.containerd.content, target.digest);
+    if (!('manifests' in document)) return target;
     const host = hostPlatform();
     for (const entry of document.manifests) {
-      if (entry.platform && platformMatches(entry.platform, host) && (await this.hasBlob(entry.digest))) {
-        return readBlobJson<ImageManifest>(this.containerd.content, entry.digest);
-      }
+      if (entry.platform && platformMatches(entry.platform, host) && (await this.hasBlob(entry.digest))) return entry;
     }
-    throw EngineError.notFound(`image ${targetDigest} has no manifest for ${formatPlatform(host)} in the store`);
+    throw EngineError.notFound(`image ${target.digest} has no manifest for ${formatPlatform(host)} in the store`);
   }
 
   private async readInfo(targetDigest: string): Promise<ImageInfo> {
     const { content, snapshots } = this.containerd;
-    const manifest = await this.platformManifest(targetDigest);
+    const descriptor = await this.hostManifest({ mediaType: '', digest: targetDigest, size: 0 });
+    const manifest = await readBlobJson<ImageManifest>(content, descriptor.digest);
     if (!manifest.config || !Array.isArray(manifest.layers)) throw EngineError.invalid(`${targetDigest} is not an image manifest`);
     const configBytes = await readBlobBytes(content, manifest.config.digest);
     const config = JSON.parse(configBytes.toString('utf8')) as ImageConfigBlob;
@@ -210,17 +209,9 @@ export class ContainerdImageStore {
 
   /** The manifest a name stands for on this host (an index resolved to the host's platform). */
   async platformManifestOf(name: string): Promise<Descriptor> {
-    const record = (await ignoreNotFound(this.containerd.images.get({ name })))?.image;
-    const target = record?.target;
+    const target = (await ignoreNotFound(this.containerd.images.get({ name })))?.image?.target;
     if (!target) throw EngineError.notFound(`No such image: ${name}`);
-    const descriptor = { mediaType: target.mediaType, digest: target.digest, size: Number(target.size) };
-    const document = await readBlobJson<ImageManifest | ImageIndex>(this.containerd.content, target.digest);
-    if (!('manifests' in document)) return descriptor;
-    const host = hostPlatform();
-    for (const entry of document.manifests) {
-      if (entry.platform && platformMatches(entry.platform, host) && (await this.hasBlob(entry.digest))) return entry;
-    }
-    throw EngineError.notFound(`${name} has no manifest for ${formatPlatform(host)} in the store`);
+    return this.hostManifest({ mediaType: target.mediaType, digest: target.digest, size: Number(target.size) });
   }
 
   /** `docker tag`: one more name for the image `source` resolves to. */
