@@ -7,9 +7,7 @@
 import type { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import {
-  create,
   fromBinary,
-  toBinary,
   type DescMessage,
   type DescMethod,
   type DescService,
@@ -17,6 +15,7 @@ import {
   type MessageShape,
 } from '@bufbuild/protobuf';
 import { EngineError, isErrorKind, type ErrorKind } from './engine-error.js';
+import { encodeMessage } from './message-encoding.js';
 import { currentRequestId, newRequestId, requestIdMetadataKey, withRequestId } from './request-context.js';
 
 /** The part of a pino logger the adapter uses; kept structural so this package needs no pino. */
@@ -120,9 +119,9 @@ function methodDefinition(method: DescMethod): grpc.MethodDefinition<Payload, Pa
     path: `/${method.parent.typeName}/${method.name}`,
     requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
     responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
-    requestSerialize: (msg) => Buffer.from(toBinary(method.input, create(method.input, msg))),
+    requestSerialize: (msg) => encodeMessage(method.input, msg),
     requestDeserialize: (buf) => fromBinary(method.input, buf),
-    responseSerialize: (msg) => Buffer.from(toBinary(method.output, create(method.output, msg))),
+    responseSerialize: (msg) => encodeMessage(method.output, msg),
     responseDeserialize: (buf) => fromBinary(method.output, buf),
     originalName: method.localName,
   };

@@ -87,7 +87,14 @@ export function engineProcesses(layout: EngineLayout): ProcessSpec[] {
     },
   });
   return [
-    { name: 'containerd', command: 'containerd', args: ['--config', layout.containerd.config], env: {} },
+    {
+      name: 'containerd',
+      command: 'containerd',
+      args: ['--config', layout.containerd.config],
+      // Every pulled byte passes through containerd's heap in gRPC messages; collecting less often
+      // cut its CPU per pull by a fifth here (see the pull benchmark).
+      env: { GOGC: process.env.GOGC || '400' },
+    },
     {
       name: 'nats',
       command: 'nats-server',

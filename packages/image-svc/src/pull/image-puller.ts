@@ -17,7 +17,12 @@ export interface PullRequest {
   signal?: AbortSignal;
 }
 
-const concurrentDownloads = 3;
+/**
+ * Layers unpack one after the other, so a layer that arrives early is worth more than two that
+ * arrive together: with three downloads sharing the bandwidth the unpacking waited, and pulls
+ * from a local registry were ~15% slower than with two (see the pull benchmark).
+ */
+const concurrentDownloads = 2;
 
 const shortId = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
 
@@ -80,7 +85,7 @@ export class ImagePuller {
       if (diffIds.length !== image.layers.length) throw EngineError.invalid(`image config lists ${diffIds.length} layers, its manifest ${image.layers.length}`);
 
       for (const layer of image.layers) report({ id: shortId(layer.digest), status: 'Pulling fs layer' });
-      // Downloads run three at a time while the layers already down are unpacked, in order.
+      // Downloads run two at a time while the layers already down are unpacked, in order.
       const downloading = new AbortController();
       const stopDownloads = () => downloading.abort();
       signal?.addEventListener('abort', stopDownloads, { once: true });
