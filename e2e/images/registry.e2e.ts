@@ -81,6 +81,22 @@ describe('pull and push with a registry', () => {
     expect(arm.Architecture).toBe('arm64');
   });
 
+  it('pulls every tag of a repository with pull -a', async () => {
+    await uploadImage(registry, 'team/tags', 'one', [busyboxLayer(), layerTar({ tag: 'one\n' })], { mediaTypes: 'docker' });
+    await uploadImage(registry, 'team/tags', 'two', [busyboxLayer(), layerTar({ tag: 'two\n' })], { mediaTypes: 'oci' });
+
+    const pulled = await docker(['pull', '--all-tags', image('team/tags')]);
+    expect(pulled).toMatchObject({ code: 0 });
+    expect(pulled.stdout).toContain('one: Pulling from team/tags');
+    expect(pulled.stdout).toContain('two: Pulling from team/tags');
+    expect(pulled.stdout).toContain(`Status: Downloaded newer image for ${image('team/tags')}`);
+    expect(await dockerOk(['run', '--rm', image('team/tags:two'), 'cat', '/tag'])).toBe('two\n');
+    expect((await dockerOk(['images', '--format', '{{.Tag}}', image('team/tags')])).split('\n').filter(Boolean).sort()).toEqual(['one', 'two']);
+
+    const again = await docker(['pull', '-a', image('team/tags')]);
+    expect(again.stdout).toContain(`Status: Image is up to date for ${image('team/tags')}`);
+  });
+
   it('pulls a missing image when docker run needs it', async () => {
     await docker(['rmi', image('team/app:v1')]);
     const result = await docker(['run', '--rm', image('team/app:v1')]);

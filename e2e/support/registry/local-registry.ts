@@ -27,6 +27,8 @@ export interface LocalRegistry {
   address: string;
   /** The filesystem storage's root directory. */
   dataDir: string;
+  /** The token server of `token` auth. */
+  tokenServer?: TokenServer;
   stop(): Promise<void>;
 }
 
@@ -65,7 +67,7 @@ export async function startRegistry({ dir, auth, port }: RegistryOptions): Promi
     await stop();
     throw new Error(`${(err as Error).message}; its log:\n${output}`);
   }
-  return { address, dataDir, stop };
+  return { address, dataDir, tokenServer, stop };
 }
 
 function tokenAuth({ realm, service, issuer, rootCertBundle }: TokenServer): object {

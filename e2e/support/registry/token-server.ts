@@ -12,6 +12,8 @@ export interface TokenServer {
   issuer: string;
   /** The self-signed certificate of the key that signs the tokens. */
   rootCertBundle: string;
+  /** Access tokens given for refresh tokens (identity tokens) so far. */
+  oauthGrants(): number;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,9 @@ const tokenLifetimeSeconds = 300;
 
 /**
  * The Docker registry token flow for one registry: `GET /token?service=…&scope=repository:<name>:pull,push`
- * with optional Basic credentials answers a JWT the registry verifies against `rootCertBundle`.
+ * with optional Basic credentials answers a JWT the registry verifies against `rootCertBundle`;
+ * with `offline_token=true` also a refresh token, which `POST /token` (OAuth2 `grant_type=refresh_token`)
+ * exchanges for access tokens later.
  * Known users get every action they ask for; anonymous callers get a token that grants nothing (so
  * the registry refuses them with insufficient_scope); wrong credentials get a 401, as `docker login` expects.
  * It serves from the caller's event loop, so it cannot answer while the caller blocks in a sync call.
@@ -41,24 +45,47 @@ export async function startTokenServer(dir: string, users: Record<string, string
   execFileSync('openssl', ['req', '-x509', ...keyType, '-nodes', '-days', '1', '-subj', `/CN=${issuer}`, '-keyout', keyPath, '-out', certPath], { stdio: 'pipe' });
   const signToken = tokenSigner(readFileSync(keyPath), readFileSync(certPath));
 
-  const server = createServer((req, res) => {
+  // Refresh tokens handed out by logins that asked for offline access, and whose they are.
+  const refreshTokens = new Map<string, string>();
+  const issue = (res: ServerResponse, subject: string | undefined, scopes: string[], refreshToken?: string) => {
+    const access: ResourceAccess[] = [];
+    for (const scope of scopes.flatMap((s) => s.split(' ')).filter(Boolean)) {
+      const parsed = parseScope(scope);
+      if (!parsed) return reply(res, 400, registryError('INVALID_SCOPE', `cannot read the scope ${scope}`));
+      access.push(parsed);
+    }
+    const token = signToken(subject ?? '', subject !== undefined ? access : []);
+    const refresh = refreshToken ? { refresh_token: refreshToken } : {};
+    reply(res, 200, { token, access_token: token, expires_in: tokenLifetimeSeconds, issued_at: new Date().toISOString(), ...refresh });
+  };
+
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://token-server');
-    if (req.method !== 'GET' || url.pathname !== '/token') {
-      return reply(res, 404, registryError('NOT_FOUND', 'the token server only answers GET /token'));
+    if (url.pathname !== '/token' || (req.method !== 'GET' && req.method !== 'POST')) {
+      return reply(res, 404, registryError('NOT_FOUND', 'the token server only answers GET and POST /token'));
+    }
+    if (req.method === 'POST') {
+      // OAuth2: an identity token from an earlier login, exchanged for an access token.
+      let body = '';
+      for await (const chunk of req) body += String(chunk);
+      const form = new URLSearchParams(body);
+      const subject = refreshTokens.get(form.get('refresh_token') ?? '');
+      if (form.get('grant_type') !== 'refresh_token' || subject === undefined) return reply(res, 401, registryError('UNAUTHORIZED', 'invalid refresh token'));
+      oauthGrants++;
+      return issue(res, subject, form.getAll('scope'));
     }
     const credentials = basicCredentials(req.headers.authorization);
     if (credentials === 'malformed' || (credentials && users[credentials.username] !== credentials.password)) {
       return reply(res, 401, registryError('UNAUTHORIZED', 'incorrect username or password'));
     }
-    const access: ResourceAccess[] = [];
-    for (const scope of url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean)) {
-      const parsed = parseScope(scope);
-      if (!parsed) return reply(res, 400, registryError('INVALID_SCOPE', `cannot read the scope ${scope}`));
-      access.push(parsed);
+    let refreshToken: string | undefined;
+    if (credentials && url.searchParams.get('offline_token') === 'true') {
+      refreshToken = randomUUID();
+      refreshTokens.set(refreshToken, credentials.username);
     }
-    const token = signToken(credentials?.username ?? '', credentials ? access : []);
-    reply(res, 200, { token, access_token: token, expires_in: tokenLifetimeSeconds, issued_at: new Date().toISOString() });
+    issue(res, credentials?.username, url.searchParams.getAll('scope'), refreshToken);
   });
+  let oauthGrants = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -66,6 +93,7 @@ export async function startTokenServer(dir: string, users: Record<string, string
     service,
     issuer,
     rootCertBundle: certPath,
+    oauthGrants: () => oauthGrants,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

@@ -1,5 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { ServerResponse } from 'node:http';
 import { EngineError, imageV1, type ServiceClient } from '@flotilla/proto';
 import type { Route } from '../http/router.js';
 import { drained, queryBool, sendJson } from '../http/responses.js';
@@ -8,6 +7,7 @@ import { decodeRegistryAuthHeader } from '../wire/registry-auth.js';
 import { filterValues, parseFilters } from '../wire/filters.js';
 import { unixSeconds } from '../docker/time-format.js';
 import { imageInspectJson, imageSummaryJson } from '../docker/image-json.js';
+import { importImage } from './image-import.js';
 
 /** What the image routes need from image-svc. */
 export type ImageBackend = Pick<
@@ -25,16 +25,6 @@ export type ImageBackend = Pick<
   | 'loadImages'
   | 'inspectDistribution'
 >;
-
-type ImportInput = MessageInitShape<typeof imageV1.ImportImageRequestSchema>;
-
-async function* importInput(
-  options: MessageInitShape<typeof imageV1.ImportOptionsSchema>,
-  body: IncomingMessage,
-): AsyncGenerator<ImportInput> {
-  yield { request: { case: 'options', value: options } };
-  for await (const chunk of body as AsyncIterable<Buffer>) yield { request: { case: 'chunk', value: chunk } };
-}
 
 /**
  * What to pull: the CLI sends the repository in `fromImage` and the tag or digest in `tag`;
@@ -64,18 +54,13 @@ async function* mapAsync<T, U>(source: AsyncIterable<T>, map: (item: T) => U): A
   for await (const item of source) yield map(item);
 }
 
-/** `repo` may carry the tag (`name:tag`, as the CLI sends it) or leave it to `tag`. */
-export function importReference(repo: string, tag: string): string {
-  if (!repo) return '';
-  return tag ? `${repo}:${tag}` : repo;
-}
-
 export function imageRoutes(backend: ImageBackend): Route[] {
   return [
     {
       method: 'POST',
       pattern: '/images/create',
-      async handle({ req, res, query, signal }) {
+      async handle(ctx) {
+        const { req, res, query, signal } = ctx;
         const source = query.get('fromSrc');
         if (source === null) {
           const { reference, allTags } = pullReference(query.get('fromImage') ?? '', query.get('tag') ?? '');
@@ -84,17 +69,7 @@ export function imageRoutes(backend: ImageBackend): Route[] {
           await streamJsonMessages(res, mapAsync(updates, (update) => progressJson(update.progress!)));
           return;
         }
-        if (source !== '-') throw EngineError.notImplemented('importing from a URL is not implemented yet; send the tar as the request body');
-        const options = {
-          reference: importReference(query.get('repo') ?? '', query.get('tag') ?? ''),
-          changes: query.getAll('changes'),
-          message: query.get('message') ?? '',
-          platform: query.get('platform') ?? '',
-        };
-        const { imageId } = await backend.importImage(importInput(options, req));
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        // Progress messages end with CRLF, as dockerd's stream writer does.
-        res.end(JSON.stringify({ status: imageId }) + '\r\n');
+        await importImage(backend, ctx, source);
       },
     },
     {

@@ -21,8 +21,7 @@ describe('decompressed', () => {
     expect(await text(decompressed(chunks(gz.subarray(0, 5), gz.subarray(5))))).toBe('compressed tar');
   });
 
-  it('refuses an empty archive and compressions it cannot read', async () => {
+  it('refuses an empty archive', async () => {
     await expect(text(decompressed(chunks()))).rejects.toThrow('the archive is empty');
-    await expect(text(decompressed(chunks(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1]))))).rejects.toThrow(/xz-compressed/);
   });
 });

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { EngineError } from '@flotilla/proto';
 
@@ -9,11 +11,34 @@ const magic = {
   zstd: [0x28, 0xb5, 0x2f, 0xfd],
 };
 
+/** Node decodes gzip itself; the others go through the Debian tools, as dockerd uses xz and unpigz. */
+const decompressors = { bzip2: 'bzip2', xz: 'xz', zstd: 'zstd' } as const;
+
 const startsWith = (bytes: Uint8Array, prefix: number[]) => prefix.every((b, i) => bytes[i] === b);
 
+/** Pipes the stream through `<tool> -dc`; a corrupt stream or a missing tool is the caller's 400/500. */
+async function* throughTool(tool: string, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const child = spawn(tool, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise<number | null>((resolve, reject) => child.once('error', reject).once('close', resolve));
+  // Feeding stops early when the tool gives up; its exit status says why.
+  const feeding = pipeline(Readable.from(source), child.stdin).catch(() => undefined);
+  try {
+    yield* child.stdout as AsyncIterable<Uint8Array>;
+    await feeding;
+    const code = await exited.catch((err: NodeJS.ErrnoException) => {
+      throw new EngineError('internal', `cannot run ${tool} to decompress the archive: ${err.message}`, { cause: err });
+    });
+    if (code !== 0) throw EngineError.invalid(`the ${tool}-compressed archive is corrupt: ${stderr.trim() || `${tool} exited with ${code}`}`);
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+}
+
 /**
- * A tar stream as `docker import` may send it: plain or gzip-compressed (detected from the first
- * bytes, as dockerd does). Compressions Node cannot decode in-process are refused clearly.
+ * A tar stream as `docker import` may send it: plain, gzip, bzip2, xz or zstd compressed
+ * (detected from the first bytes, as dockerd does).
  */
 export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
@@ -29,7 +54,10 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGen
     return;
   }
   for (const name of ['bzip2', 'xz', 'zstd'] as const) {
-    if (startsWith(head, magic[name])) throw EngineError.notImplemented(`${name}-compressed archives are not supported yet; send a plain or gzip tar`);
+    if (startsWith(head, magic[name])) {
+      yield* throughTool(decompressors[name], rest());
+      return;
+    }
   }
   yield* rest();
 }

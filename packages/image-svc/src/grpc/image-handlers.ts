@@ -97,11 +97,11 @@ export function imageHandlers({ store, puller, pusher, saver, loader, registries
       return { image: imageMessage(await store.inspect(req.reference), store.snapshotter) };
     },
     async *pullImage(req, ctx): AsyncGenerator<MessageInitShape<typeof imageV1.PullImageResponseSchema>> {
-      const ref = parseReference(req.reference);
-      if (req.allTags) throw EngineError.notImplemented('pulling every tag of a repository is not supported yet; name a tag');
+      const parsed = parseReference(req.reference);
+      const ref = req.allTags ? { ...parsed, tag: undefined } : parsed;
       const platform = parsePlatform(req.platform);
       const repositories = registries.repositories(ref, 'pull', credentials(req.auth));
-      for await (const update of puller.pull({ ref, platform, repositories, signal: ctx.signal })) yield { progress: progressMessage(update) };
+      for await (const update of puller.pull({ ref, platform, repositories, allTags: req.allTags, signal: ctx.signal })) yield { progress: progressMessage(update) };
       imageEvent('pull', familiarName(ref), familiarName(ref));
     },
     async *pushImage(req, ctx): AsyncGenerator<MessageInitShape<typeof imageV1.PushImageResponseSchema>> {
@@ -120,8 +120,8 @@ export function imageHandlers({ store, puller, pusher, saver, loader, registries
       return {};
     },
     async loginRegistry(req) {
-      await registries.registry(registryDomain(req.auth?.serverAddress ?? ''), credentials(req.auth)).checkLogin();
-      return { status: 'Login Succeeded', identityToken: '' };
+      const { identityToken } = await registries.registry(registryDomain(req.auth?.serverAddress ?? ''), credentials(req.auth)).checkLogin();
+      return { status: 'Login Succeeded', identityToken: identityToken ?? '' };
     },
     async *saveImages(req): AsyncGenerator<MessageInitShape<typeof imageV1.SaveImagesResponseSchema>> {
       const { images, archive } = await saver.save(req.references);

@@ -14,8 +14,12 @@ export interface PullRequest {
   platform: Platform;
   /** The repository on each endpoint to try, mirrors first. */
   repositories: RegistryRepository[];
+  /** Every tag of the repository (`docker pull -a`); `ref` then names no tag. */
+  allTags?: boolean;
   signal?: AbortSignal;
 }
+
+type Report = (update: ProgressUpdate) => void;
 
 /**
  * Layers unpack one after the other, so a layer that arrives early is worth more than two that
@@ -43,26 +47,41 @@ export class ImagePuller {
     return streamOf((report) => this.run(request, report));
   }
 
-  /** The first endpoint that has the manifest; a mirror that fails is skipped. */
-  private async fetchTop(request: PullRequest, reference: string) {
+  /** The answer of the first endpoint that gives one; a mirror that fails is skipped. */
+  private async firstAnswer<T>(request: PullRequest, ask: (repository: RegistryRepository) => Promise<T>): Promise<{ repository: RegistryRepository; value: T }> {
     let lastError: unknown;
     for (const repository of request.repositories) {
       try {
-        return { repository, manifest: await repository.getManifest(reference, request.signal) };
+        return { repository, value: await ask(repository) };
       } catch (err) {
         lastError = err;
-        const isLast = repository === request.repositories[request.repositories.length - 1];
-        if (isLast || request.signal?.aborted) break;
+        if (request.signal?.aborted) break;
       }
     }
     throw lastError;
   }
 
-  private async run(request: PullRequest, report: (update: ProgressUpdate) => void): Promise<void> {
+  private async run(request: PullRequest, report: Report): Promise<void> {
+    const { ref } = request;
+    let newer = false;
+    if (request.allTags) {
+      // Each tag as its own pull; the registry's list comes from the first endpoint that answers.
+      const tags = await this.firstAnswer(request, (repository) => repository.listTags(request.signal)).catch((err: unknown) => {
+        throw this.explain(err, ref);
+      });
+      for (const tag of tags.value) newer = (await this.pullOne({ ...request, ref: { ...ref, tag } }, report)) || newer;
+    } else {
+      newer = await this.pullOne(request, report);
+    }
+    report({ id: '', status: `Status: ${newer ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarName(ref)}`, plain: true });
+  }
+
+  /** One tag or digest; true when its name now points at a manifest it did not point at before. */
+  private async pullOne(request: PullRequest, report: Report): Promise<boolean> {
     const { ref, platform, signal } = request;
     const reference = ref.digest ?? ref.tag ?? 'latest';
     // Nothing is reported before the registry has the image: a client gets a plain error then.
-    const { repository, manifest: top } = await this.fetchTop(request, reference).catch((err: unknown) => {
+    const { repository, value: top } = await this.firstAnswer(request, (repository) => repository.getManifest(reference, signal)).catch((err: unknown) => {
       throw this.explain(err, ref);
     });
     report({ id: ref.digest ? '' : reference, status: `Pulling from ${ref.path}`, plain: true });
@@ -84,25 +103,21 @@ export class ImagePuller {
       const diffIds = (JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } }).rootfs?.diff_ids ?? [];
       if (diffIds.length !== image.layers.length) throw EngineError.invalid(`image config lists ${diffIds.length} layers, its manifest ${image.layers.length}`);
 
-      for (const layer of image.layers) report({ id: shortId(layer.digest), status: 'Pulling fs layer' });
+      const present = await Promise.all(image.layers.map((layer) => this.store.hasBlob(layer.digest)));
+      image.layers.forEach((layer, i) => report({ id: shortId(layer.digest), status: present[i] ? 'Already exists' : 'Pulling fs layer' }));
       // Downloads run two at a time while the layers already down are unpacked, in order.
       const downloading = new AbortController();
       const stopDownloads = () => downloading.abort();
       signal?.addEventListener('abort', stopDownloads, { once: true });
       const limit = concurrencyLimit(concurrentDownloads);
-      const downloads = image.layers.map((layer) =>
-        limit(async () => {
-          const id = shortId(layer.digest);
-          if (await this.store.hasBlob(layer.digest)) {
-            report({ id, status: 'Already exists' });
-            return false;
-          }
-          await this.downloadLayer(leased, repository, layer, downloading.signal, (current) => report({ id, status: 'Downloading', current, total: layer.size }));
-          report({ id, status: 'Verifying Checksum' });
-          report({ id, status: 'Download complete' });
-          return true;
-        }),
-      );
+      const downloads = image.layers.map(async (layer, i) => {
+        if (present[i]) return false;
+        const id = shortId(layer.digest);
+        await limit(() => this.downloadLayer(leased, repository, layer, downloading.signal, (current) => report({ id, status: 'Downloading', current, total: layer.size })));
+        report({ id, status: 'Verifying Checksum' });
+        report({ id, status: 'Download complete' });
+        return true;
+      });
       // A failure is reported once, by the loop below; the others only stop.
       for (const download of downloads) download.catch(() => undefined);
       let chainId = '';
@@ -144,7 +159,7 @@ export class ImagePuller {
       await this.store.nameImage(leased, digestName, target);
     });
     report({ id: '', status: `Digest: ${top.digest}`, plain: true });
-    report({ id: '', status: `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarName(ref)}`, plain: true });
+    return !upToDate;
   }
 
   /** A config: small, kept in memory until it can be written with its labels. */

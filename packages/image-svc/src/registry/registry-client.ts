@@ -3,6 +3,7 @@ import { get as httpGetPlain, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { Readable } from 'node:stream';
 import { EngineError } from '@flotilla/proto';
+import { nextLink } from './link-header.js';
 import { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.js';
 import { mediaTypes } from '../core/oci-types.js';
 
@@ -35,9 +36,17 @@ export interface RegistryRepository {
   putBlob(digest: string, size: number, body: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void>;
   /** Returns the digest the registry stored the manifest under. */
   putManifest(reference: string, mediaType: string, bytes: Buffer, signal?: AbortSignal): Promise<string>;
-  /** Proves the credentials are accepted (GET /v2/ with the challenge answered). */
-  checkLogin(signal?: AbortSignal): Promise<void>;
+  /** Every tag of the repository, all pages of the registry's list. */
+  listTags(signal?: AbortSignal): Promise<string[]>;
+  /**
+   * Proves the credentials are accepted (GET /v2/ with the challenge answered). A token server
+   * that gives a refresh token for them makes it the identity token later calls can use instead.
+   */
+  checkLogin(signal?: AbortSignal): Promise<{ identityToken?: string }>;
 }
+
+/** The OAuth2 client this engine names itself as to token servers. */
+const oauthClientId = 'flotilla';
 
 const acceptManifests = [mediaTypes.dockerManifest, mediaTypes.dockerList, mediaTypes.ociManifest, mediaTypes.ociIndex].join(', ');
 
@@ -91,6 +100,9 @@ async function registryErrorText(res: Response): Promise<string> {
  */
 export class HttpRegistryRepository implements RegistryRepository {
   private authorization: string | undefined;
+  /** Set by a login: tokens are then asked for with offline access, which may add a refresh token. */
+  private offlineAccess = false;
+  private refreshToken: string | undefined;
 
   constructor(
     readonly url: string,
@@ -144,13 +156,17 @@ export class HttpRegistryRepository implements RegistryRepository {
     try {
       if (identityToken) {
         // An identity token from an earlier login is an OAuth2 refresh token.
-        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: identityToken, service: challenge.params.service ?? '', client_id: 'flotilla' });
+        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: identityToken, service: challenge.params.service ?? '', client_id: oauthClientId });
         if (scope) form.set('scope', scope);
         res = await fetch(realm, { method: 'POST', body: form, signal });
       } else {
         const url = new URL(realm);
         if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
         if (scope) url.searchParams.set('scope', scope);
+        if (this.offlineAccess && username) {
+          url.searchParams.set('offline_token', 'true');
+          url.searchParams.set('client_id', oauthClientId);
+        }
         const headers: Record<string, string> = username ? { Authorization: `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` } : {};
         res = await fetch(url, { headers, signal });
       }
@@ -159,7 +175,8 @@ export class HttpRegistryRepository implements RegistryRepository {
     }
     if (res.status === 401 || res.status === 403) throw new EngineError('unauthorized', `unauthorized: ${await registryErrorText(res)}`);
     if (!res.ok) throw EngineError.unavailable(`getting a token from ${realm}: ${await registryErrorText(res)}`);
-    const body = (await res.json()) as { token?: string; access_token?: string };
+    const body = (await res.json()) as { token?: string; access_token?: string; refresh_token?: string };
+    this.refreshToken = body.refresh_token ?? this.refreshToken;
     const token = body.token ?? body.access_token;
     if (!token) throw EngineError.unavailable(`the token server at ${realm} answered without a token`);
     return token;
@@ -175,13 +192,14 @@ export class HttpRegistryRepository implements RegistryRepository {
     throw EngineError.unavailable(text);
   }
 
-  async checkLogin(signal?: AbortSignal): Promise<void> {
+  async checkLogin(signal?: AbortSignal): Promise<{ identityToken?: string }> {
+    this.offlineAccess = true;
     const res = await this.send('/v2/', { method: 'GET' }, signal);
     if (res.ok) {
       await res.body?.cancel();
-      return;
+      return { identityToken: this.refreshToken };
     }
-    await this.fail(res, `login attempt to ${this.url}/v2/ failed with status: ${res.status} ${res.statusText}`);
+    return this.fail(res, `login attempt to ${this.url}/v2/ failed with status: ${res.status} ${res.statusText}`);
   }
 
   async getManifest(reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
@@ -195,6 +213,18 @@ export class HttpRegistryRepository implements RegistryRepository {
     }
     const mediaType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ?? res.headers.get('content-type') ?? '';
     return { mediaType, digest, bytes };
+  }
+
+  async listTags(signal?: AbortSignal): Promise<string[]> {
+    const tags: string[] = [];
+    for (let page: string | undefined = `/v2/${this.repository}/tags/list`; page; ) {
+      const res = await this.send(page, { method: 'GET' }, signal);
+      if (!res.ok) await this.fail(res, `tags of ${this.repository}`);
+      tags.push(...(((await res.json()) as { tags?: string[] | null }).tags ?? []));
+      const next = nextLink(res.headers.get('link'));
+      page = next === undefined ? undefined : new URL(next, this.url).toString();
+    }
+    return tags;
   }
 
   async getBlob(digest: string, signal?: AbortSignal): Promise<BlobDownload> {

@@ -38,6 +38,8 @@ export interface ImportOptions {
   changes: string[];
   message: string;
   platform: string;
+  /** A URL, or `-` (or empty) for an archive sent in the request. */
+  source: string;
 }
 
 /**
@@ -276,7 +278,7 @@ export class ContainerdImageStore {
         os,
         config,
         rootfs: { type: 'layers', diff_ids: [layer.digest] },
-        history: [{ created, comment: options.message || 'Imported from -' }],
+        history: [{ created, comment: options.message || `Imported from ${options.source || '-'}` }],
       };
       const configBytes = Buffer.from(JSON.stringify(configBlob));
       const configDescriptor = await this.writeJson(leased, configBytes, {
