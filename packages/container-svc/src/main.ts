@@ -6,6 +6,7 @@ import { ContainerLifecycle } from './core/container-lifecycle.js';
 import { containerHandlers } from './grpc/container-handlers.js';
 import { ContainerdRuntime } from './runtime/containerd-runtime.js';
 import { ContainerFilesDir } from './runtime/container-files.js';
+import { readHostFacts } from './runtime/host-facts.js';
 import { NatsContainerEvents } from './runtime/container-events.js';
 import { ImageServiceResolver } from './runtime/image-resolver.js';
 import { NetworkServiceAttacher } from './runtime/network-attacher.js';
@@ -34,6 +35,7 @@ void runService({
       network: new NetworkServiceAttacher(createClient(networkV1.NetworkService, networkChannel)),
       files,
       events: new NatsContainerEvents(events),
+      host: readHostFacts(envString('FLOTILLA_INIT_BINARY', '/usr/bin/tini-static')),
       netnsDir: envString('FLOTILLA_NETNS_DIR', '/run/flotilla/netns'),
       cgroupParent: envString('FLOTILLA_CGROUP_PARENT', '/flotilla'),
       warn,

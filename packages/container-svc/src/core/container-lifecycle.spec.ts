@@ -1,5 +1,5 @@
 import { ContainerLifecycle } from './container-lifecycle';
-import { FakeFiles, FakeNetwork, FakeRuntime, RecordingEvents, fakeImages } from '../testing/fake-ports';
+import { FakeFiles, FakeNetwork, FakeRuntime, RecordingEvents, fakeHost, fakeImages } from '../testing/fake-ports';
 
 function setup() {
   const runtime = new FakeRuntime();
@@ -12,6 +12,7 @@ function setup() {
     network,
     files,
     events,
+    host: fakeHost,
     netnsDir: '/netns',
     cgroupParent: '/test',
     outputDrainMs: 50,

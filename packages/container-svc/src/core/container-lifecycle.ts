@@ -7,7 +7,9 @@ import { isRunning, type ContainerRecord } from './container-record.js';
 import { parseCreateRequest } from './create-request.js';
 import { commandOf, mergeImageConfig } from './image-config-merge.js';
 import { now } from './instant.js';
+import type { HostFacts } from './host-facts.js';
 import { buildOciSpec } from './oci-spec.js';
+import { resolveUser } from './user-lookup.js';
 import { OutputBroadcast, type OutputStreamName, type Subscription } from './output-broadcast.js';
 import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
 import { generateName, normaliseName } from './container-names.js';
@@ -17,6 +19,7 @@ import type {
   ContainerRuntime,
   ImageResolver,
   NetworkAttacher,
+  RootfsFiles,
   RunningTask,
   StdinWriter,
   TaskExit,
@@ -28,6 +31,7 @@ export interface LifecycleOptions {
   network: NetworkAttacher;
   files: ContainerFilesStore;
   events: ContainerEventSink;
+  host: HostFacts;
   /** Where network namespaces of containers are kept (`<dir>/<id>`). */
   netnsDir: string;
   /** cgroup parent of every container (cgroupfs path). */
@@ -116,17 +120,24 @@ export class ContainerLifecycle {
   }
 
   async create(requestedName: string, body: unknown): Promise<{ id: string; warnings: string[] }> {
-    const request = parseCreateRequest(body);
+    const request = parseCreateRequest(body, this.opts.host);
+    const { hostConfig } = request;
     const id = randomBytes(32).toString('hex');
     const name = requestedName ? normaliseName(requestedName) : generateName((n) => this.registry.isNameTaken(n));
     this.registry.reserveName(name, id);
-    const hostNetwork = request.hostConfig.NetworkMode === 'host';
-    const hostname = request.config.Hostname || (hostNetwork ? hostName() : id.slice(0, 12));
+    const hostNetwork = hostConfig.NetworkMode === 'host';
+    const hostname = request.config.Hostname || (hostNetwork || hostConfig.UTSMode === 'host' ? hostName() : id.slice(0, 12));
     try {
       // The container's /etc files do not depend on the image: write them while it is resolved.
-      const [image, files] = await Promise.all([
+      const [image, files, devices] = await Promise.all([
         this.opts.images.resolve(request.config.Image!),
-        this.opts.files.write(id, hostname, hostNetwork),
+        this.opts.files.write(id, {
+          hostname,
+          hostNetwork,
+          extraHosts: hostConfig.ExtraHosts ?? [],
+          dns: { servers: hostConfig.Dns ?? [], search: hostConfig.DnsSearch ?? [], options: hostConfig.DnsOptions ?? [] },
+        }),
+        hostConfig.Privileged ? this.opts.host.devices() : [],
       ]).catch(async (err) => {
         await this.opts.files.remove(id);
         throw err;
@@ -140,33 +151,29 @@ export class ContainerLifecycle {
         image: request.config.Image!,
         imageId: image.id,
         config,
-        hostConfig: request.hostConfig,
+        hostConfig,
         path,
         args,
         snapshotter: image.snapshotter,
         restartCount: 0,
         state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false },
       };
-      const spec = buildOciSpec({
-        id,
-        config,
-        hostConfig: record.hostConfig,
-        path,
-        args,
-        hostname,
-        netnsPath: hostNetwork ? undefined : this.netnsPath(id),
-        cgroupParent: this.opts.cgroupParent,
-        files,
-      });
+      // The user is looked up in the container's own /etc/passwd and /etc/group, as runc does.
+      const specFor = async (rootfs: RootfsFiles) => {
+        const [passwd, group] = await Promise.all([rootfs('/etc/passwd'), rootfs('/etc/group')]);
+        const user = resolveUser(config.User, passwd, group, hostConfig.GroupAdd ?? []);
+        const netnsPath = hostNetwork ? undefined : this.netnsPath(id);
+        return buildOciSpec({ id, config, hostConfig, path, args, hostname, netnsPath, cgroupParent: this.opts.cgroupParent, files, user, host: this.opts.host, devices });
+      };
       try {
-        await this.opts.runtime.create(record, spec, image);
+        await this.opts.runtime.create(record, image, specFor);
       } catch (err) {
         await this.opts.files.remove(id);
         throw err;
       }
       this.registry.put(record);
       this.opts.events.publish('create', record);
-      return { id, warnings: [] };
+      return { id, warnings: request.warnings };
     } catch (err) {
       this.registry.releaseName(name, id);
       throw err;

@@ -1,4 +1,6 @@
 import type { Instant } from './instant.js';
+import type { ResourceConfig } from './resources.js';
+import type { Ulimit } from './ulimits.js';
 
 /** Docker's container Config, as clients send it and inspect shows it. */
 export interface DockerConfig {
@@ -29,17 +31,53 @@ export interface DockerConfig {
 }
 
 /** The part of Docker's HostConfig this engine acts on; other fields are kept as sent. */
-export interface HostConfig {
+export interface HostConfig extends ResourceConfig {
   NetworkMode?: string;
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
   AutoRemove?: boolean;
   ReadonlyRootfs?: boolean;
   ShmSize?: number;
   Init?: boolean | null;
+  Privileged?: boolean;
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  SecurityOpt?: string[] | null;
+  Sysctls?: Record<string, string> | null;
+  Ulimits?: Ulimit[] | null;
+  Tmpfs?: Record<string, string> | null;
+  OomScoreAdj?: number;
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
+  CgroupnsMode?: string;
+  GroupAdd?: string[] | null;
+  ExtraHosts?: string[] | null;
+  Dns?: string[] | null;
+  DnsSearch?: string[] | null;
+  DnsOptions?: string[] | null;
+  MaskedPaths?: string[] | null;
+  ReadonlyPaths?: string[] | null;
   [field: string]: unknown;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+/** One run of a healthcheck, as inspect shows it. */
+export interface HealthProbe {
+  start: Instant;
+  end: Instant;
+  exitCode: number;
+  output: string;
+}
+
+export interface HealthState {
+  status: HealthStatus;
+  failingStreak: number;
+  /** The last five probes, oldest first. */
+  log: HealthProbe[];
+}
 
 export interface ContainerState {
   status: ContainerStatus;
@@ -49,6 +87,8 @@ export interface ContainerState {
   startedAt?: Instant;
   finishedAt?: Instant;
   oomKilled: boolean;
+  /** Only for containers with a healthcheck. */
+  health?: HealthState;
 }
 
 /** What is persisted about a container: plain data, no live handles. */

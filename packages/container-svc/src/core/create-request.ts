@@ -1,24 +1,49 @@
 import { EngineError } from '@flotilla/proto';
+import { effectiveCapabilities } from './capabilities.js';
 import type { DockerConfig, HostConfig } from './container-record.js';
+import type { HostFacts } from './host-facts.js';
+import { checkResources } from './resources.js';
+import { seccompFromDockerProfile } from './seccomp/index.js';
+import { parseSecurityOptions } from './security-options.js';
+import { parseSignal } from './signals.js';
+import { sysctlProblems } from './sysctls.js';
+import { tmpfsMounts } from './tmpfs-mounts.js';
+import { ociRlimits } from './ulimits.js';
 
 export interface CreateRequest {
   config: DockerConfig;
   hostConfig: HostConfig;
+  /** Limits the host cannot enforce, dropped: the client prints these. */
+  warnings: string[];
 }
 
 const restartPolicies = new Set(['', 'no', 'always', 'unless-stopped', 'on-failure']);
 const defaultShmSize = 64 * 1024 * 1024;
 
 /** Features a client may ask for that this engine does not do yet: refused, never ignored. */
-const notYetSupported: [keyof HostConfig | string, string][] = [
+const notYetSupported: [string, string][] = [
   ['Binds', 'bind mounts and volumes (-v)'],
   ['Mounts', 'mounts (--mount)'],
   ['VolumesFrom', '--volumes-from'],
   ['PortBindings', 'publishing ports (-p)'],
   ['Links', 'links'],
-  ['Tmpfs', 'tmpfs mounts'],
   ['Devices', 'devices'],
+  ['DeviceRequests', 'device requests (--gpus)'],
+  ['DeviceCgroupRules', 'device cgroup rules'],
+  ['BlkioWeightDevice', 'per-device block I/O weights'],
+  ['BlkioDeviceReadBps', 'block I/O throttling'],
+  ['BlkioDeviceWriteBps', 'block I/O throttling'],
+  ['BlkioDeviceReadIOps', 'block I/O throttling'],
+  ['BlkioDeviceWriteIOps', 'block I/O throttling'],
 ];
+
+const namespaceModes: Record<string, readonly string[]> = {
+  PidMode: ['', 'host'],
+  IpcMode: ['', 'private', 'shareable', 'host', 'none'],
+  UTSMode: ['', 'host'],
+  UsernsMode: ['', 'host'],
+  CgroupnsMode: ['', 'private', 'host'],
+};
 
 function isEmpty(value: unknown): boolean {
   if (value === null || value === undefined) return true;
@@ -27,57 +52,115 @@ function isEmpty(value: unknown): boolean {
   return false;
 }
 
+const isStringList = (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+function configProblems(config: DockerConfig): string[] {
+  const problems: string[] = [];
+  if (typeof config.Image !== 'string' || config.Image === '') problems.push('no image was specified');
+  for (const key of ['Cmd', 'Entrypoint', 'Env'] as const) {
+    const value = config[key];
+    if (value !== undefined && value !== null && !isStringList(value)) problems.push(`${key} must be a list of strings`);
+  }
+  for (const entry of config.Env ?? []) {
+    if (typeof entry === 'string' && (entry === '' || entry.startsWith('='))) problems.push(`invalid environment variable: ${entry}`);
+  }
+  if (config.StopSignal) {
+    try {
+      parseSignal(config.StopSignal);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  const health = config.Healthcheck as Record<string, number> | null | undefined;
+  for (const key of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval']) {
+    const value = health?.[key] ?? 0;
+    if (value !== 0 && value < 1_000_000) problems.push(`${key} in Healthcheck cannot be less than 1ms`);
+  }
+  if ((health?.Retries ?? 0) < 0) problems.push('Retries in Healthcheck cannot be negative');
+  return problems;
+}
+
+function hostConfigProblems(hostConfig: HostConfig, host: HostFacts, unsupported: string[]): string[] {
+  const problems: string[] = [];
+  const policy = hostConfig.RestartPolicy?.Name ?? '';
+  const retries = hostConfig.RestartPolicy?.MaximumRetryCount ?? 0;
+  if (!restartPolicies.has(policy)) problems.push(`invalid restart policy '${policy}'`);
+  else if (retries < 0) problems.push('invalid restart policy: maximum retry count cannot be negative');
+  else if (retries > 0 && policy !== 'on-failure') problems.push("invalid restart policy: maximum retry count can only be used with 'on-failure'");
+  if (hostConfig.AutoRemove && policy !== '' && policy !== 'no') problems.push("can't create 'AutoRemove' container with restart policy");
+  if (typeof hostConfig.ShmSize === 'number' && hostConfig.ShmSize < 0) problems.push('SHM size can not be less than 0');
+  const oomScoreAdj = Number(hostConfig.OomScoreAdj ?? 0);
+  if (oomScoreAdj < -1000 || oomScoreAdj > 1000) problems.push(`Invalid value ${oomScoreAdj}, range for oom score adj is [-1000, 1000]`);
+
+  for (const [field, modes] of Object.entries(namespaceModes)) {
+    const mode = String(hostConfig[field] ?? '');
+    if (mode.startsWith('container:') && (field === 'PidMode' || field === 'IpcMode')) unsupported.push(`sharing another container's namespaces (${field} ${mode})`);
+    else if (!modes.includes(mode)) problems.push(`invalid ${field.replace(/Mode$/, '').toUpperCase()} mode: ${mode}`);
+  }
+  const hostNetwork = hostConfig.NetworkMode === 'host';
+  const capabilities = effectiveCapabilities({ capAdd: hostConfig.CapAdd, capDrop: hostConfig.CapDrop }, host.capabilities);
+  const security = parseSecurityOptions(hostConfig.SecurityOpt);
+  if (security.seccomp !== 'default' && security.seccomp !== 'unconfined') {
+    try {
+      seccompFromDockerProfile(security.seccomp, capabilities.capabilities);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  problems.push(
+    ...capabilities.problems,
+    ...security.problems,
+    ...sysctlProblems(hostConfig.Sysctls, hostNetwork, hostConfig.IpcMode === 'host'),
+    ...ociRlimits(hostConfig.Ulimits).problems,
+    ...tmpfsMounts(hostConfig.Tmpfs).problems,
+  );
+  if (hostConfig.Init && !host.initBinary) unsupported.push('--init (no static init binary such as tini-static on this host)');
+  for (const [field, what] of notYetSupported) if (!isEmpty(hostConfig[field])) unsupported.push(what);
+  return problems;
+}
+
 /**
  * Reads the body of POST /containers/create and checks it, reporting every problem at once
- * (API 1.44 behaviour).
+ * (API 1.44 behaviour). Defaults are filled in as dockerd shows them in inspect.
  */
-export function parseCreateRequest(body: unknown): CreateRequest {
+export function parseCreateRequest(body: unknown, host: HostFacts): CreateRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw EngineError.invalid('config cannot be empty in order to create a container');
   }
   const { HostConfig: rawHostConfig, NetworkingConfig: _networking, ...config } = body as Record<string, unknown>;
   const hostConfig = { ...((rawHostConfig ?? {}) as HostConfig) };
-  const problems: string[] = [];
-  const unsupported: string[] = [];
-
   const dockerConfig = config as DockerConfig;
-  if (typeof dockerConfig.Image !== 'string' || dockerConfig.Image === '') problems.push('no image was specified');
-  for (const key of ['Cmd', 'Entrypoint', 'Env'] as const) {
-    const value = dockerConfig[key];
-    if (value !== undefined && value !== null && !(Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
-      problems.push(`${key} must be a list of strings`);
-    }
-  }
-  for (const entry of dockerConfig.Env ?? []) {
-    if (typeof entry === 'string' && (entry === '' || entry.startsWith('='))) problems.push(`invalid environment variable: ${entry}`);
-  }
-
-  const policy = hostConfig.RestartPolicy?.Name ?? '';
-  if (!restartPolicies.has(policy)) problems.push(`invalid restart policy '${policy}'`);
-  if (hostConfig.AutoRemove && policy !== '' && policy !== 'no') {
-    problems.push("can't create 'AutoRemove' container with restart policy");
-  }
-  if (typeof hostConfig.ShmSize === 'number' && hostConfig.ShmSize < 0) problems.push('SHM size can not be less than 0');
+  const unsupported: string[] = [];
+  const problems = [...configProblems(dockerConfig), ...hostConfigProblems(hostConfig, host, unsupported)];
+  const resources = checkResources(hostConfig, host);
+  problems.push(...resources.problems);
 
   const networkMode = hostConfig.NetworkMode || 'default';
   if (!['default', 'bridge', 'none', 'host'].includes(networkMode)) {
-    if (networkMode.startsWith('container:')) unsupported.push('sharing another container\'s network (--network container:…)');
+    if (networkMode.startsWith('container:')) unsupported.push("sharing another container's network (--network container:…)");
     else throw EngineError.notFound(`network ${networkMode} not found`);
   }
-  for (const [field, what] of notYetSupported) if (!isEmpty(hostConfig[field])) unsupported.push(what);
+  if (hostConfig.UTSMode === 'host' && dockerConfig.Hostname) problems.push('conflicting options: hostname and the UTS mode');
 
   if (problems.length) throw EngineError.invalid(problems.join('\n'));
-  if (unsupported.length) throw EngineError.notImplemented(`not supported by this engine yet: ${unsupported.join(', ')}`);
+  if (unsupported.length) throw EngineError.notImplemented(`not supported by this engine yet: ${[...new Set(unsupported)].join(', ')}`);
 
+  const policy = hostConfig.RestartPolicy?.Name ?? '';
   return {
     config: dockerConfig,
     hostConfig: {
       ...hostConfig,
+      ...resources.resources,
       NetworkMode: networkMode,
       RestartPolicy: { Name: policy || 'no', MaximumRetryCount: hostConfig.RestartPolicy?.MaximumRetryCount ?? 0 },
       ShmSize: hostConfig.ShmSize || defaultShmSize,
+      IpcMode: hostConfig.IpcMode || 'private',
+      CgroupnsMode: hostConfig.CgroupnsMode || 'host',
+      Privileged: hostConfig.Privileged ?? false,
+      ReadonlyRootfs: hostConfig.ReadonlyRootfs ?? false,
       LogConfig: { Type: 'none', Config: {} },
       Runtime: 'runc',
     },
+    warnings: resources.warnings,
   };
 }

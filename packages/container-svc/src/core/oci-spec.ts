@@ -1,24 +1,13 @@
-import { EngineError } from '@flotilla/proto';
+import { effectiveCapabilities } from './capabilities.js';
 import type { DockerConfig, HostConfig } from './container-record.js';
+import type { HostDevice, HostFacts } from './host-facts.js';
 import { mergeEnv } from './image-config-merge.js';
-
-/** Docker's default capability set. */
-export const defaultCapabilities = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
+import { ociResources } from './resources.js';
+import { defaultSeccompProfile, seccompFromDockerProfile, type LinuxSeccomp } from './seccomp/index.js';
+import { parseSecurityOptions } from './security-options.js';
+import { tmpfsMounts } from './tmpfs-mounts.js';
+import { ociRlimits } from './ulimits.js';
+import type { ExecUser } from './user-lookup.js';
 
 /** Paths hidden from containers and paths made read-only, as dockerd sets them. */
 export const maskedPaths = [
@@ -73,65 +62,94 @@ export interface SpecInput {
   netnsPath: string | undefined;
   cgroupParent: string;
   files: ContainerFiles;
+  /** The container's user, resolved from its /etc/passwd and /etc/group. */
+  user: ExecUser;
+  host: HostFacts;
+  /** The host's devices, for a privileged container. */
+  devices: readonly HostDevice[];
 }
 
-/** `uid[:gid]` in numbers. Names need the container's /etc/passwd, which comes later. */
-export function numericUser(user: string | undefined): { uid: number; gid: number } {
-  if (!user || user === 'root') return { uid: 0, gid: 0 };
-  const match = /^([0-9]+)(?::([0-9]+))?$/.exec(user);
-  if (!match) throw EngineError.notImplemented(`user names are not resolved yet; give a numeric uid[:gid] instead of "${user}"`);
-  return { uid: Number(match[1]), gid: Number(match[2] ?? 0) };
-}
+/** Where `--init` puts the host's static init inside the container. */
+const initPath = '/sbin/docker-init';
 
 function bind(destination: string, source: string, readonly = false) {
   return { destination, type: 'bind', source, options: ['rbind', 'rprivate', readonly ? 'ro' : 'rw'] };
 }
 
-/** The OCI runtime spec of a container, with dockerd's defaults. */
+function seccompOf(hostConfig: HostConfig, capabilities: readonly string[]): LinuxSeccomp | undefined {
+  const { seccomp } = parseSecurityOptions(hostConfig.SecurityOpt);
+  if (seccomp === 'unconfined' || (hostConfig.Privileged && seccomp === 'default')) return undefined;
+  return seccomp === 'default' ? defaultSeccompProfile(capabilities) : seccompFromDockerProfile(seccomp, capabilities);
+}
+
+function namespacesOf(hostConfig: HostConfig, netnsPath: string | undefined): { type: string; path?: string }[] {
+  const namespaces: { type: string; path?: string }[] = [{ type: 'mount' }];
+  if (hostConfig.PidMode !== 'host') namespaces.push({ type: 'pid' });
+  if (hostConfig.IpcMode !== 'host') namespaces.push({ type: 'ipc' });
+  if (hostConfig.UTSMode !== 'host') namespaces.push({ type: 'uts' });
+  if (hostConfig.CgroupnsMode === 'private') namespaces.push({ type: 'cgroup' });
+  if (netnsPath !== undefined) namespaces.push({ type: 'network', path: netnsPath });
+  return namespaces;
+}
+
+function shmMount(hostConfig: HostConfig) {
+  if (hostConfig.IpcMode === 'none') return [];
+  if (hostConfig.IpcMode === 'host') return [bind('/dev/shm', '/dev/shm')];
+  return [{ destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${hostConfig.ShmSize}`] }];
+}
+
+/** The OCI runtime spec of a container, with dockerd's defaults and what its HostConfig asks for. */
 export function buildOciSpec(input: SpecInput): Record<string, unknown> {
-  const { config, hostConfig } = input;
-  const user = numericUser(config.User);
-  const env = mergeEnv(
-    [defaultPath, `HOSTNAME=${input.hostname}`, ...(config.Tty ? ['TERM=xterm'] : []), `HOME=${user.uid === 0 ? '/root' : '/'}`],
-    config.Env ?? [],
-  );
-  const namespaces: { type: string; path?: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  if (input.netnsPath !== undefined) namespaces.push({ type: 'network', path: input.netnsPath });
+  const { config, hostConfig, user, host } = input;
+  const privileged = hostConfig.Privileged === true;
+  const security = parseSecurityOptions(hostConfig.SecurityOpt);
+  const { capabilities } = effectiveCapabilities({ capAdd: hostConfig.CapAdd, capDrop: hostConfig.CapDrop, privileged }, host.capabilities);
+  const confined = !privileged && !security.unmaskSystemPaths;
+  // No HOME: runc sets it from the container's /etc/passwd, as for dockerd's containers.
+  const env = mergeEnv([defaultPath, `HOSTNAME=${input.hostname}`, ...(config.Tty ? ['TERM=xterm'] : [])], config.Env ?? []);
+  const command = [input.path, ...input.args];
+  const init = hostConfig.Init && host.initBinary ? host.initBinary : undefined;
+  const readonlyKernelFs = privileged ? [] : ['ro'];
+  const seccomp = seccompOf(hostConfig, capabilities);
   return {
     ociVersion: '1.0.2',
     process: {
       terminal: config.Tty ?? false,
-      user: { uid: user.uid, gid: user.gid },
-      args: [input.path, ...input.args],
+      // The primary group leads the list, as dockerd hands it to runc.
+      user: { uid: user.uid, gid: user.gid, additionalGids: [user.gid, ...user.additionalGids] },
+      args: init ? [initPath, '--', ...command] : command,
       env,
       cwd: config.WorkingDir || '/',
-      capabilities: {
-        bounding: defaultCapabilities,
-        effective: defaultCapabilities,
-        permitted: defaultCapabilities,
-      },
-      noNewPrivileges: false,
+      capabilities: { bounding: capabilities, effective: capabilities, permitted: capabilities },
+      noNewPrivileges: security.noNewPrivileges,
+      rlimits: ociRlimits(hostConfig.Ulimits).rlimits,
+      ...(hostConfig.OomScoreAdj ? { oomScoreAdj: hostConfig.OomScoreAdj } : {}),
     },
     root: { path: 'rootfs', readonly: hostConfig.ReadonlyRootfs ?? false },
-    hostname: input.hostname,
+    ...(hostConfig.UTSMode === 'host' ? {} : { hostname: input.hostname, ...(config.Domainname ? { domainname: config.Domainname } : {}) }),
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
       { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', ...readonlyKernelFs] },
+      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [...readonlyKernelFs, 'nosuid', 'noexec', 'nodev'] },
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${hostConfig.ShmSize}`] },
+      ...shmMount(hostConfig),
+      ...tmpfsMounts(hostConfig.Tmpfs).mounts,
       bind('/etc/resolv.conf', input.files.resolvConf),
       bind('/etc/hostname', input.files.hostname),
       bind('/etc/hosts', input.files.hosts),
+      ...(init ? [bind(initPath, init, true)] : []),
     ],
     linux: {
-      namespaces,
-      maskedPaths,
-      readonlyPaths,
+      namespaces: namespacesOf(hostConfig, input.netnsPath),
+      maskedPaths: confined ? (hostConfig.MaskedPaths ?? maskedPaths) : [],
+      readonlyPaths: confined ? (hostConfig.ReadonlyPaths ?? readonlyPaths) : [],
       cgroupsPath: `${input.cgroupParent}/${input.id}`,
-      resources: { devices: allowedDevices },
+      resources: { devices: privileged ? [{ allow: true, access: 'rwm' }] : allowedDevices, ...ociResources(hostConfig) },
+      ...(privileged ? { devices: input.devices } : {}),
+      ...(hostConfig.Sysctls && Object.keys(hostConfig.Sysctls).length ? { sysctl: hostConfig.Sysctls } : {}),
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 }

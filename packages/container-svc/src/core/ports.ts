@@ -34,6 +34,9 @@ export interface StdinWriter {
   close(): void;
 }
 
+/** Reads a file of a container's root filesystem; undefined when there is none. */
+export type RootfsFiles = (path: string) => Promise<string | undefined>;
+
 /** A task that runs: its I/O and the promise of its exit. */
 export interface RunningTask {
   pid: number;
@@ -64,8 +67,11 @@ export interface RecoveredContainer {
 
 /** containerd: container records, their snapshots and their tasks. */
 export interface ContainerRuntime {
-  /** Stores the record and prepares its writable snapshot on top of the image. */
-  create(record: ContainerRecord, spec: object, image: ResolvedImage): Promise<void>;
+  /**
+   * Stores the record, prepares its writable snapshot on top of the image, and stores the spec
+   * `specFor` makes from files of that snapshot (/etc/passwd, /etc/group).
+   */
+  create(record: ContainerRecord, image: ResolvedImage, specFor: (rootfs: RootfsFiles) => Promise<object>): Promise<void>;
   /** Saves the record's changed state. */
   persist(record: ContainerRecord): Promise<void>;
   /** Removes the snapshot and the record; a missing one is not an error. */
@@ -81,9 +87,24 @@ export interface ContainerRuntime {
   recover(): Promise<RecoveredContainer[]>;
 }
 
+export interface DnsSettings {
+  servers: readonly string[];
+  search: readonly string[];
+  options: readonly string[];
+}
+
+/** What a container's /etc/hostname, /etc/hosts and /etc/resolv.conf are made from. */
+export interface ContainerFileSettings {
+  hostname: string;
+  hostNetwork: boolean;
+  /** `name:ip` entries of `--add-host`. */
+  extraHosts: readonly string[];
+  dns: DnsSettings;
+}
+
 /** /etc/hostname, /etc/hosts and /etc/resolv.conf of a container, kept in its state directory. */
 export interface ContainerFilesStore {
-  write(id: string, hostname: string, hostNetwork: boolean): Promise<ContainerFiles>;
+  write(id: string, settings: ContainerFileSettings): Promise<ContainerFiles>;
   paths(id: string): ContainerFiles;
   remove(id: string): Promise<void>;
 }

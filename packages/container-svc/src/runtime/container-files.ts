@@ -1,7 +1,7 @@
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerFiles } from '../core/oci-spec.js';
-import type { ContainerFilesStore } from '../core/ports.js';
+import type { ContainerFileSettings, ContainerFilesStore, DnsSettings } from '../core/ports.js';
 
 const isolatedHosts = [
   '127.0.0.1\tlocalhost',
@@ -12,6 +12,17 @@ const isolatedHosts = [
   'ff02::2\tip6-allrouters',
   '',
 ].join('\n');
+
+/** `--add-host name:ip` (or `name=ip`) as a hosts line; an IPv6 address keeps its colons. */
+function extraHostLine(entry: string): string {
+  const at = entry.includes('=') ? entry.indexOf('=') : entry.indexOf(':');
+  return `${entry.slice(at + 1)}\t${entry.slice(0, at)}`;
+}
+
+/** /etc/hosts of a container in its own network namespace. */
+export function containerHosts(extraHosts: readonly string[]): string {
+  return isolatedHosts + extraHosts.map((entry) => `${extraHostLine(entry)}\n`).join('');
+}
 
 /**
  * The host's resolv.conf without loopback name servers (unreachable from the container's own
@@ -25,6 +36,28 @@ export function containerResolvConf(host: string): string {
   return lines.join('\n').replace(/\n*$/, '\n');
 }
 
+/**
+ * resolv.conf with `--dns`, `--dns-search` and `--dns-option`: when any is given the file is
+ * rebuilt as dockerd builds it (search, name servers, options), each taken from the base file
+ * unless given.
+ */
+export function resolvConfWith(base: string, dns: DnsSettings): string {
+  if (dns.servers.length + dns.search.length + dns.options.length === 0) return base;
+  const valuesOf = (keyword: RegExp) =>
+    base.split('\n').flatMap((line) => {
+      const fields = line.trim().split(/\s+/);
+      return keyword.test(fields[0]) ? fields.slice(1) : [];
+    });
+  const search = dns.search.length ? dns.search : valuesOf(/^(search|domain)$/);
+  const servers = dns.servers.length ? dns.servers : valuesOf(/^nameserver$/);
+  const options = dns.options.length ? dns.options : valuesOf(/^options$/);
+  return [
+    ...(search.length ? [`search ${search.join(' ')}`] : []),
+    ...servers.map((server) => `nameserver ${server}`),
+    ...(options.length ? [`options ${options.join(' ')}`] : []),
+  ].join('\n') + '\n';
+}
+
 /** Files bind-mounted over /etc/hostname, /etc/hosts and /etc/resolv.conf, one directory per container. */
 export class ContainerFilesDir implements ContainerFilesStore {
   constructor(private readonly dir: string) {}
@@ -34,14 +67,17 @@ export class ContainerFilesDir implements ContainerFilesStore {
     return { hostname: join(base, 'hostname'), hosts: join(base, 'hosts'), resolvConf: join(base, 'resolv.conf') };
   }
 
-  async write(id: string, hostname: string, hostNetwork: boolean): Promise<ContainerFiles> {
+  async write(id: string, settings: ContainerFileSettings): Promise<ContainerFiles> {
     const paths = this.paths(id);
     await mkdir(join(this.dir, id), { recursive: true });
     const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    const hosts = settings.hostNetwork
+      ? (await readFile('/etc/hosts', 'utf8').catch(() => '')) + settings.extraHosts.map((entry) => `${extraHostLine(entry)}\n`).join('')
+      : containerHosts(settings.extraHosts);
     await Promise.all([
-      writeFile(paths.hostname, `${hostname}\n`),
-      hostNetwork ? copyFile('/etc/hosts', paths.hosts) : writeFile(paths.hosts, isolatedHosts),
-      writeFile(paths.resolvConf, hostNetwork ? hostResolv : containerResolvConf(hostResolv)),
+      writeFile(paths.hostname, `${settings.hostname}\n`),
+      writeFile(paths.hosts, hosts),
+      writeFile(paths.resolvConf, resolvConfWith(settings.hostNetwork ? hostResolv : containerResolvConf(hostResolv), settings.dns)),
     ]);
     return paths;
   }

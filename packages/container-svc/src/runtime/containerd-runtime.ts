@@ -21,13 +21,16 @@ import {
   type TaskIoOptions,
 } from '@flotilla/containerd';
 import type { ContainerRecord } from '../core/container-record.js';
-import type { ContainerRuntime, PreparedTask, RecoveredContainer, ResolvedImage, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
+import type { ContainerRuntime, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
+import { readRootfsFile } from './rootfs-files.js';
 import type { Instant } from '../core/instant.js';
 
 /** The container's Docker record rides in the containerd container's extensions. */
 const recordExtension = 'flotilla.container';
 const recordTypeUrl = 'types.flotilla.dev/engine/container-record/v1';
 const { Status } = api.taskTypes;
+/** What a container's spec holds until it is built from the snapshot's files. */
+const placeholderSpecVersion = '1.0.2';
 
 export interface ContainerdRuntimeOptions {
   /** FIFOs of running tasks, one directory per container. */
@@ -73,24 +76,31 @@ export class ContainerdRuntime implements ContainerRuntime {
     this.runtime = { name: runcRuntimeName, options: packRuncOptions({ root: opts.runcRoot }) };
   }
 
-  async create(record: ContainerRecord, spec: object, image: ResolvedImage): Promise<void> {
+  async create(record: ContainerRecord, image: ResolvedImage, specFor: (rootfs: RootfsFiles) => Promise<object>): Promise<void> {
     // The record references its snapshot key before the snapshot exists: the GC then keeps the
-    // snapshot from the moment it is prepared, with no lease needed.
+    // snapshot from the moment it is prepared, with no lease needed. Its spec needs the
+    // snapshot's files, so it follows once the snapshot is there.
     await this.containerd.containers.create({
       container: {
         id: record.id,
         labels: { 'flotilla.name': record.name, [imageIdLabel]: record.imageId },
         image: record.image,
         runtime: this.runtime,
-        spec: packRuntimeSpec(spec as RuntimeSpec),
+        spec: packRuntimeSpec({ ociVersion: placeholderSpecVersion }),
         snapshotter: image.snapshotter,
         snapshotKey: record.id,
         extensions: { [recordExtension]: packJsonAny(recordTypeUrl, record) },
       },
     });
     try {
-      await this.containerd.snapshots.prepare({ snapshotter: image.snapshotter, key: record.id, parent: image.chainId });
+      const { mounts } = await this.containerd.snapshots.prepare({ snapshotter: image.snapshotter, key: record.id, parent: image.chainId });
+      const spec = await specFor((path) => readRootfsFile(mounts, path));
+      await this.containerd.containers.update({
+        container: { id: record.id, spec: packRuntimeSpec(spec as RuntimeSpec) },
+        updateMask: { paths: ['spec'] },
+      });
     } catch (err) {
+      await ignoreNotFound(this.containerd.snapshots.remove({ snapshotter: image.snapshotter, key: record.id })).catch(() => undefined);
       await ignoreNotFound(this.containerd.containers.delete({ id: record.id }));
       throw err;
     }

@@ -1,5 +1,7 @@
 import { EngineError } from '@flotilla/proto';
+import { linuxCapabilities } from '../core/capabilities.js';
 import type { ContainerRecord } from '../core/container-record.js';
+import type { HostFacts } from '../core/host-facts.js';
 import type { ContainerFiles } from '../core/oci-spec.js';
 import type {
   ContainerEventSink,
@@ -9,6 +11,7 @@ import type {
   NetworkAttacher,
   RecoveredContainer,
   ResolvedImage,
+  RootfsFiles,
   RunningTask,
   TaskExit,
 } from '../core/ports.js';
@@ -66,7 +69,13 @@ export class FakeRuntime implements ContainerRuntime {
   deleteTaskDelayMs = 0;
   recovered: RecoveredContainer[] = [];
 
-  async create(record: ContainerRecord) {
+  readonly specs = new Map<string, Record<string, unknown>>();
+  /** The files every container's root filesystem holds. */
+  rootfs: Record<string, string> = { '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n', '/etc/group': 'root:x:0:\nwheel:x:10:root\n' };
+
+  async create(record: ContainerRecord, _image: ResolvedImage, specFor: (rootfs: RootfsFiles) => Promise<object>) {
+    const spec = await specFor(async (path) => this.rootfs[path]);
+    this.specs.set(record.id, spec as Record<string, unknown>);
     this.records.set(record.id, structuredClone(record));
   }
   async persist(record: ContainerRecord) {
@@ -109,6 +118,16 @@ export class FakeRuntime implements ContainerRuntime {
     return this.recovered;
   }
 }
+
+/** A two-CPU host with swap accounting, every capability, tini and no devices. */
+export const fakeHost: HostFacts = {
+  cpus: '0-1',
+  swapLimit: true,
+  blkioWeight: true,
+  capabilities: linuxCapabilities,
+  initBinary: '/usr/bin/tini-static',
+  devices: async () => [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }],
+};
 
 export const fakeImages: ImageResolver = {
   async resolve(reference: string): Promise<ResolvedImage> {

@@ -1,0 +1,3 @@
+export { defaultSeccompProfile } from './default-profile.js';
+export { seccompFromDockerProfile } from './docker-profile.js';
+export type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from './types.js';
