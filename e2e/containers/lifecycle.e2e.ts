@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { apiClient, docker, dockerOk } from '../support/docker-cli';
-import { settings } from '../support/engine';
+import { engineCgroup, settings } from '../support/engine';
 import { rawRequest } from '../support/raw-http';
 
 const image = () => settings().image;
@@ -99,5 +100,82 @@ describe('container lifecycle', () => {
     const listed = await client.listContainers({ all: true });
     expect(listed.map((c) => c.Id)).toContain(container.id);
     await container.remove();
+  });
+
+  it('pauses and unpauses: frozen processes, inspect and ps say so', async () => {
+    const id = (await dockerOk(['run', '-d', '--name', 'frozen', image(), 'sleep', '300'])).trim();
+    await dockerOk(['pause', 'frozen']);
+    const freezer = `/sys/fs/cgroup/freezer/${engineCgroup}/${id}/freezer.state`;
+    expect(readFileSync(freezer, 'utf8').trim()).toBe('FROZEN');
+    const [paused] = JSON.parse(await dockerOk(['inspect', 'frozen']));
+    expect(paused.State).toMatchObject({ Status: 'paused', Paused: true, Running: true });
+    expect(await dockerOk(['ps', '--format', '{{.Status}}'])).toMatch(/^Up .* \(Paused\)\n$/);
+    const again = await rawRequest('POST', '/v1.45/containers/frozen/pause');
+    expect(again.status).toBe(409);
+    expect(JSON.parse(again.body).message).toBe(`Container ${id} is already paused`);
+
+    await dockerOk(['unpause', 'frozen']);
+    expect(readFileSync(freezer, 'utf8').trim()).toBe('THAWED');
+    expect((await rawRequest('POST', '/v1.45/containers/frozen/unpause')).status).toBe(409);
+    // A paused container is stopped with SIGKILL after the timeout, and thawed so it can die.
+    await dockerOk(['pause', 'frozen']);
+    await dockerOk(['stop', '-t', '1', 'frozen']);
+    const [stopped] = JSON.parse(await dockerOk(['inspect', 'frozen']));
+    expect(stopped.State).toMatchObject({ Status: 'exited', ExitCode: 137, Paused: false });
+  });
+
+  it('restarts a running container and starts a stopped one', async () => {
+    await dockerOk(['run', '-d', '--name', 'again', image(), 'sleep', '300']);
+    const [before] = JSON.parse(await dockerOk(['inspect', 'again']));
+    await dockerOk(['restart', '-t', '0', 'again']);
+    const [after] = JSON.parse(await dockerOk(['inspect', 'again']));
+    expect(after.State).toMatchObject({ Status: 'running', Running: true });
+    expect(after.State.Pid).not.toBe(before.State.Pid);
+    expect(after.State.StartedAt > before.State.StartedAt).toBe(true);
+    await dockerOk(['stop', '-t', '0', 'again']);
+    await dockerOk(['restart', 'again']);
+    expect(JSON.parse(await dockerOk(['inspect', 'again']))[0].State.Status).toBe('running');
+  });
+
+  it('renames, and refuses a name in use', async () => {
+    const id = (await dockerOk(['create', '--name', 'first', image(), 'true'])).trim();
+    await dockerOk(['create', '--name', 'second', image(), 'true']);
+    const taken = await docker(['rename', 'first', 'second']);
+    expect(taken.stderr).toContain('Error when allocating new name: Conflict. The container name "/second" is already in use');
+    await dockerOk(['rename', 'first', 'renamed']);
+    expect(JSON.parse(await dockerOk(['inspect', 'renamed']))[0]).toMatchObject({ Id: id, Name: '/renamed' });
+    expect((await docker(['inspect', 'first'])).code).not.toBe(0);
+  });
+
+  it('updates the limits of a running container in its cgroup, and its restart policy', async () => {
+    const id = (await dockerOk(['run', '-d', '-m', '32m', image(), 'sleep', '300'])).trim();
+    await dockerOk(['update', '--memory', '64m', '--memory-swap', '128m', '--pids-limit', '20', '--restart', 'on-failure:3', id]);
+    const cgroup = (controller: string, file: string) => readFileSync(`/sys/fs/cgroup/${controller}/${engineCgroup}/${id}/${file}`, 'utf8').trim();
+    expect(cgroup('memory', 'memory.limit_in_bytes')).toBe(String(64 << 20));
+    expect(cgroup('pids', 'pids.max')).toBe('20');
+    const [inspect] = JSON.parse(await dockerOk(['inspect', id]));
+    expect(inspect.HostConfig).toMatchObject({ Memory: 64 << 20, MemorySwap: 128 << 20, PidsLimit: 20, RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } });
+    const invalid = await docker(['update', '--cpus', '99', id]);
+    expect(invalid.stderr).toMatch(/Range of CPUs is from 0.01 to \d+\.00/);
+  });
+
+  it('lists by filters and prunes stopped containers', async () => {
+    expect((await docker(['run', '--name', 'failed', '--label', 'team=red', image(), 'sh', '-c', 'exit 3'])).code).toBe(3);
+    await dockerOk(['create', '--name', 'fresh', '--label', 'team=blue', image(), 'true']);
+    await dockerOk(['run', '-d', '--name', 'alive', '--label', 'team=red', image(), 'sleep', '300']);
+    const names = async (...filters: string[]) => (await dockerOk(['ps', '-a', '--format', '{{.Names}}', ...filters.flatMap((f) => ['--filter', f])])).split('\n').filter(Boolean).sort();
+    expect(await names('label=team=red')).toEqual(['alive', 'failed']);
+    expect(await names('status=exited')).toEqual(['failed']);
+    expect(await names('exited=3')).toEqual(['failed']);
+    expect(await names('name=fre')).toEqual(['fresh']);
+    expect(await names('status=created', 'label=team')).toEqual(['fresh']);
+    expect((await dockerOk(['ps', '--format', '{{.Names}}', '--filter', 'status=exited'])).trim()).toBe('failed');
+    const bad = await rawRequest('GET', `/v1.45/containers/json?filters=${encodeURIComponent('{"status":["sleepy"]}')}`);
+    expect({ status: bad.status, body: JSON.parse(bad.body) }).toEqual({ status: 400, body: { message: "Invalid filter 'status=sleepy'" } });
+
+    const pruned = await rawRequest('POST', `/v1.45/containers/prune?filters=${encodeURIComponent('{"label":["team=red"]}')}`);
+    expect(pruned.status).toBe(200);
+    expect(JSON.parse(pruned.body)).toMatchObject({ ContainersDeleted: [expect.stringMatching(/^[0-9a-f]{64}$/)] });
+    expect(await names()).toEqual(['alive', 'fresh']);
   });
 });

@@ -6,6 +6,7 @@ import { drained, queryBool, queryInt, readJsonBody, sendEmpty, sendJson } from 
 import { multiplexedStreamContentType, rawStreamContentType, StreamType, writeFrame } from '../wire/stream-framing.js';
 import { containerInspectJson, containerSummaryJson } from '../docker/container-json.js';
 import { compareApiVersions } from '../http/api-version.js';
+import { filterValues, parseFilters } from '../wire/filters.js';
 
 /** What the container routes need from container-svc, and nothing more. */
 export type ContainerBackend = Pick<
@@ -20,6 +21,12 @@ export type ContainerBackend = Pick<
   | 'resizeContainerTty'
   | 'listContainers'
   | 'inspectContainer'
+  | 'restartContainer'
+  | 'pauseContainer'
+  | 'unpauseContainer'
+  | 'renameContainer'
+  | 'updateContainer'
+  | 'pruneContainers'
 >;
 
 const waitConditions: Record<string, containerV1.WaitCondition> = {
@@ -63,7 +70,12 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
       method: 'GET',
       pattern: '/containers/json',
       async handle({ res, query }) {
-        const list = await backend.listContainers({ all: queryBool(query, 'all'), limit: queryInt(query, 'limit') ?? 0, size: queryBool(query, 'size') });
+        const list = await backend.listContainers({
+          all: queryBool(query, 'all'),
+          limit: queryInt(query, 'limit') ?? 0,
+          size: queryBool(query, 'size'),
+          filters: filterValues(parseFilters(query.get('filters'))),
+        });
         const now = Date.now();
         sendJson(res, 200, list.containers.map((c) => containerSummaryJson(c, now)));
       },
@@ -95,6 +107,59 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
           signal: compareApiVersions(apiVersion, '1.42') >= 0 ? (query.get('signal') ?? '') : '',
         });
         sendEmpty(res, 204);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/restart',
+      async handle({ res, params, query, apiVersion }) {
+        await backend.restartContainer({
+          id: params.id,
+          timeoutSeconds: queryInt(query, 't'),
+          signal: compareApiVersions(apiVersion, '1.42') >= 0 ? (query.get('signal') ?? '') : '',
+        });
+        sendEmpty(res, 204);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/pause',
+      async handle({ res, params }) {
+        await backend.pauseContainer({ id: params.id });
+        sendEmpty(res, 204);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/unpause',
+      async handle({ res, params }) {
+        await backend.unpauseContainer({ id: params.id });
+        sendEmpty(res, 204);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/rename',
+      async handle({ res, params, query }) {
+        await backend.renameContainer({ id: params.id, name: query.get('name') ?? '' });
+        sendEmpty(res, 204);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/:id/update',
+      async handle({ req, res, params }) {
+        const body = (await readJsonBody<Record<string, unknown>>(req)) ?? {};
+        const { warnings } = await backend.updateContainer({ id: params.id, updateJson: Buffer.from(JSON.stringify(body)) });
+        sendJson(res, 200, { Warnings: warnings });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/containers/prune',
+      async handle({ res, query }) {
+        const { deleted, spaceReclaimed } = await backend.pruneContainers({ filters: filterValues(parseFilters(query.get('filters'))) });
+        sendJson(res, 200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: Number(spaceReclaimed) });
       },
     },
     {

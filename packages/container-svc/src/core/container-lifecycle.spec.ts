@@ -79,7 +79,7 @@ describe('ContainerLifecycle', () => {
     await lifecycle.start(id);
     await expect(lifecycle.remove(id, false)).rejects.toMatchObject({ kind: 'conflict' });
     await lifecycle.remove(id, true);
-    expect(lifecycle.list(true, 0)).toEqual([]);
+    expect(await lifecycle.list(true, 0)).toEqual([]);
   });
 
   it('refuses a taken name and frees it on removal', async () => {
@@ -128,5 +128,84 @@ describe('ContainerLifecycle', () => {
     await new Promise((r) => setImmediate(r));
     expect(runtime.tasks.get(id)!.stdinReceived).toEqual(['early']);
     expect(runtime.tasks.get(id)!.stdinClosed).toBe(true);
+  });
+
+  it('pauses and unpauses with dockerd\'s conflicts, and a paused container cannot be started', async () => {
+    const { lifecycle, runtime, events } = setup();
+    const { id } = await lifecycle.create('pz', { Image: 'busybox' });
+    await expect(lifecycle.pause(id)).rejects.toThrow(`Container ${id} is not running`);
+    await lifecycle.start(id);
+    await lifecycle.pause(id);
+    expect(runtime.paused.has(id)).toBe(true);
+    expect(lifecycle.inspect(id).state.status).toBe('paused');
+    await expect(lifecycle.pause(id)).rejects.toThrow(`Container ${id} is already paused`);
+    await expect(lifecycle.start(id)).rejects.toThrow('cannot start a paused container, try unpause instead');
+    await lifecycle.unpause(id);
+    await expect(lifecycle.unpause(id)).rejects.toMatchObject({ kind: 'conflict', message: `Container ${id} is not paused` });
+    expect(events.actions).toEqual(['create', 'start', 'pause', 'unpause']);
+  });
+
+  it('thaws a paused container it kills', async () => {
+    const { lifecycle, runtime } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    await lifecycle.start(id);
+    await lifecycle.pause(id);
+    await lifecycle.kill(id, 'KILL');
+    expect(runtime.paused.has(id)).toBe(false);
+    expect(lifecycle.inspect(id).state).toMatchObject({ status: 'exited', exitCode: 137 });
+  });
+
+  it('renames, keeping names unique', async () => {
+    const { lifecycle, events } = setup();
+    const { id } = await lifecycle.create('old', { Image: 'busybox' });
+    await lifecycle.create('taken', { Image: 'busybox' });
+    await expect(lifecycle.rename(id, 'taken')).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(/^Error when allocating new name: Conflict/) });
+    await expect(lifecycle.rename(id, 'old')).rejects.toThrow('Renaming a container with the same name as its current name');
+    await expect(lifecycle.rename(id, 'bad name')).rejects.toMatchObject({ kind: 'invalid' });
+    await lifecycle.rename(id, '/new');
+    expect(lifecycle.inspect('new').id).toBe(id);
+    expect(() => lifecycle.inspect('old')).toThrow('No such container');
+    await lifecycle.create('old', { Image: 'busybox' });
+    expect(events.actions.filter((a) => a === 'rename')).toHaveLength(1);
+  });
+
+  it('restarts a running --rm container without removing it', async () => {
+    const { lifecycle, runtime, events } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox', HostConfig: { AutoRemove: true } });
+    await lifecycle.start(id);
+    const restarting = lifecycle.restart(id, 0, '');
+    await restarting;
+    expect(lifecycle.inspect(id).state.status).toBe('running');
+    expect(runtime.tasks.has(id)).toBe(true);
+    expect(events.actions).toEqual(['create', 'start', 'kill', 'kill', 'die', 'stop', 'start', 'restart']);
+  });
+
+  it('updates limits of a running container and its restart policy', async () => {
+    const { lifecycle, runtime } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox', HostConfig: { Memory: 64 << 20 } });
+    await lifecycle.start(id);
+    expect(await lifecycle.update(id, { Memory: 128 << 20, PidsLimit: 10, RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } })).toEqual([]);
+    expect(runtime.updates).toEqual([[id, { memory: { limit: 128 << 20, swap: 256 << 20 }, pids: { limit: 10 } }, true]]);
+    expect(lifecycle.inspect(id).hostConfig).toMatchObject({ Memory: 128 << 20, RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } });
+    await expect(lifecycle.update(id, { Memory: 1 })).rejects.toThrow('Minimum memory limit allowed is 6MB');
+  });
+
+  it('prunes stopped containers only, by label', async () => {
+    const { lifecycle, events } = setup();
+    const keep = await lifecycle.create('keep', { Image: 'busybox', Labels: { keep: 'yes' } });
+    const gone = await lifecycle.create('gone', { Image: 'busybox' });
+    const running = await lifecycle.create('running', { Image: 'busybox' });
+    await lifecycle.start(running.id);
+    expect(await lifecycle.prune({ 'label!': ['keep'] })).toEqual({ deleted: [gone.id], spaceReclaimed: 0 });
+    expect((await lifecycle.list(true, 0)).map((r) => r.id).sort()).toEqual([keep.id, running.id].sort());
+    expect(events.actions).toContain('prune');
+  });
+
+  it('lists by filters, stopped ones too when the status is asked for', async () => {
+    const { lifecycle } = setup();
+    const { id } = await lifecycle.create('web', { Image: 'busybox', Labels: { tier: 'web' } });
+    expect(await lifecycle.list(false, 0, { label: ['tier=web'] })).toEqual([]);
+    expect((await lifecycle.list(false, 0, { status: ['created'] })).map((r) => r.id)).toEqual([id]);
+    await expect(lifecycle.list(false, 0, { nope: ['x'] })).rejects.toMatchObject({ kind: 'invalid' });
   });
 });

@@ -4,7 +4,9 @@ import { EventEmitter, once } from 'node:events';
 import { EngineError } from '@flotilla/proto';
 import { ContainerRegistry } from './container-registry.js';
 import { isRunning, type ContainerRecord } from './container-record.js';
-import { parseCreateRequest } from './create-request.js';
+import { containerFilter, pruneFilter, type Filters } from './container-filters.js';
+import { parseCreateRequest, parseUpdateRequest } from './create-request.js';
+import { ociResources } from './resources.js';
 import { commandOf, mergeImageConfig } from './image-config-merge.js';
 import { now } from './instant.js';
 import type { HostFacts } from './host-facts.js';
@@ -71,6 +73,8 @@ export class ContainerLifecycle {
   /** Stdin that arrived before the task existed, delivered when it starts. */
   private readonly pendingStdin = new Map<string, { chunks: Uint8Array[]; closed: boolean }>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Containers being stopped by a restart: their exit does not remove them. */
+  private readonly restarting = new Set<string>();
   /** 'exit:<id>' and 'removed:<id>' carry the exit code to waiters. */
   private readonly signals = new EventEmitter().setMaxListeners(0);
 
@@ -91,10 +95,16 @@ export class ContainerLifecycle {
     return next;
   }
 
-  list(all: boolean, limit: number): ContainerRecord[] {
+  /** `docker ps`: newest first; a status filter shows stopped containers without `all`, as in dockerd. */
+  async list(all: boolean, limit: number, filters: Filters = {}): Promise<ContainerRecord[]> {
+    const matches = await containerFilter(filters, {
+      find: (ref) => this.registry.find(ref),
+      imageIdOf: (ref) => this.opts.images.resolve(ref).then((image) => image.id, () => undefined),
+    });
+    const everything = all || (filters.status?.length ?? 0) > 0;
     const records = this.registry
       .list()
-      .filter((r) => all || isRunning(r.state))
+      .filter((r) => (everything || isRunning(r.state)) && matches(r))
       .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     return limit > 0 ? records.slice(0, limit) : records;
   }
@@ -188,6 +198,7 @@ export class ContainerLifecycle {
     const { id } = this.registry.find(idOrName);
     await this.withLock(id, async () => {
       const record = this.registry.find(id);
+      if (record.state.status === 'paused') throw EngineError.conflict('cannot start a paused container, try unpause instead');
       if (isRunning(record.state)) throw EngineError.notModified();
       if (record.state.status === 'removing' || record.state.status === 'dead') {
         throw EngineError.conflict(`container ${id} is marked for removal and cannot be started`);
@@ -218,7 +229,7 @@ export class ContainerLifecycle {
       record.state = { status: 'running', pid: task.pid, exitCode: 0, error: '', startedAt: now(), finishedAt: record.state.finishedAt, oomKilled: false };
       this.track(record, task);
       this.opts.events.publish('start', record);
-      void this.opts.runtime.persist(record).catch((err) => this.opts.warn({ err, id }, 'state not saved'));
+      void this.persist(record);
     });
   }
 
@@ -234,7 +245,7 @@ export class ContainerLifecycle {
     if (record.hostConfig.AutoRemove) {
       await this.removeStopped(record).catch((removeErr) => this.opts.warn({ err: removeErr, id: record.id }, 'auto-remove failed'));
     } else {
-      await this.opts.runtime.persist(record).catch((persistErr) => this.opts.warn({ err: persistErr, id: record.id }, 'state not saved'));
+      await this.persist(record);
     }
   }
 
@@ -284,10 +295,10 @@ export class ContainerLifecycle {
     if (!record) return;
     this.opts.events.publish('die', record, { exitCode: String(exit.exitCode) });
     this.signals.emit(`exit:${id}`, exit.exitCode);
-    if (record.hostConfig.AutoRemove) {
+    if (record.hostConfig.AutoRemove && !this.restarting.has(id)) {
       await this.withLock(id, () => this.removeStopped(record)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
     } else {
-      await this.opts.runtime.persist(record).catch((err) => this.opts.warn({ err, id }, 'state not saved'));
+      await this.persist(record);
     }
   }
 
@@ -308,20 +319,31 @@ export class ContainerLifecycle {
     if (!isRunning(record.state) || !this.runs.has(id)) throw EngineError.notModified();
     const stopSignal = parseSignal(signal || record.config.StopSignal || String(SIGTERM));
     const timeout = timeoutSeconds ?? record.config.StopTimeout ?? stopTimeoutDefault;
+    // dockerd reports each signal of a stop as a kill event.
+    this.opts.events.publish('kill', record, { signal: String(stopSignal) });
     await this.opts.runtime.signal(id, stopSignal).catch((err) => this.opts.warn({ err, id }, 'stop signal not delivered'));
     const exited = await this.waitForExit(id, timeout < 0 ? undefined : timeout * 1000);
     if (!exited) {
-      await this.opts.runtime.signal(id, SIGKILL);
+      this.opts.events.publish('kill', record, { signal: String(SIGKILL) });
+      await this.killNow(record);
       await this.waitForExit(id);
     }
     this.opts.events.publish('stop', record);
+  }
+
+  /** SIGKILL; a paused container is thawed too, or its frozen processes could not die. */
+  private async killNow(record: ContainerRecord): Promise<void> {
+    const paused = record.state.status === 'paused';
+    await this.opts.runtime.signal(record.id, SIGKILL);
+    if (paused) await this.opts.runtime.resume(record.id).catch(() => undefined);
   }
 
   async kill(idOrName: string, signal: string): Promise<void> {
     const record = this.registry.find(idOrName);
     const number = parseSignal(signal || 'SIGKILL');
     if (!isRunning(record.state) || !this.runs.has(record.id)) throw EngineError.conflict(`Container ${record.id} is not running`);
-    await this.opts.runtime.signal(record.id, number);
+    if (number === SIGKILL) await this.killNow(record);
+    else await this.opts.runtime.signal(record.id, number);
     this.opts.events.publish('kill', record, { signal: String(number) });
     if (number === SIGKILL) await this.waitForExit(record.id);
   }
@@ -332,7 +354,7 @@ export class ContainerLifecycle {
       if (!force) {
         throw EngineError.conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
       }
-      await this.opts.runtime.signal(id, SIGKILL).catch((err) => this.opts.warn({ err, id }, 'kill failed'));
+      await this.killNow(this.registry.find(id)).catch((err) => this.opts.warn({ err, id }, 'kill failed'));
       await this.waitForExit(id);
     }
     await this.withLock(id, async () => {
@@ -365,6 +387,102 @@ export class ContainerLifecycle {
     if (condition === 'not-running' && !isRunning(record.state)) return Promise.resolve(record.state.exitCode);
     const event = condition === 'removed' ? `removed:${record.id}` : `exit:${record.id}`;
     return once(this.signals, event, { signal }).then(([exitCode]) => exitCode as number);
+  }
+
+  /** Stops the container if it runs (as stop does) and starts it again. */
+  async restart(idOrName: string, timeoutSeconds: number | undefined, signal: string): Promise<void> {
+    const record = this.registry.find(idOrName);
+    // Stopping for a restart is not the end of an --rm container.
+    this.restarting.add(record.id);
+    try {
+      if (isRunning(record.state)) await this.stop(record.id, timeoutSeconds, signal).catch((err) => {
+        if (!EngineError.is(err, 'not-modified')) throw err;
+      });
+    } finally {
+      this.restarting.delete(record.id);
+    }
+    await this.start(record.id);
+    this.opts.events.publish('restart', record);
+  }
+
+  async pause(idOrName: string): Promise<void> {
+    const { id } = this.registry.find(idOrName);
+    await this.withLock(id, async () => {
+      const record = this.registry.find(id);
+      if (record.state.status === 'paused') throw EngineError.conflict(`Container ${id} is already paused`);
+      if (record.state.status !== 'running') throw EngineError.conflict(`Container ${id} is not running`);
+      await this.opts.runtime.pause(id);
+      record.state = { ...record.state, status: 'paused' };
+      this.opts.events.publish('pause', record);
+      await this.persist(record);
+    });
+  }
+
+  async unpause(idOrName: string): Promise<void> {
+    const { id } = this.registry.find(idOrName);
+    await this.withLock(id, async () => {
+      const record = this.registry.find(id);
+      if (record.state.status !== 'paused') throw EngineError.conflict(`Container ${id} is not paused`);
+      await this.opts.runtime.resume(id);
+      record.state = { ...record.state, status: 'running' };
+      this.opts.events.publish('unpause', record);
+      await this.persist(record);
+    });
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    if (!idOrName || !newName) throw EngineError.invalid('Neither old nor new names may be empty');
+    const record = this.registry.find(idOrName);
+    const oldName = record.name;
+    try {
+      const name = normaliseName(newName);
+      if (name === oldName) throw EngineError.invalid('Renaming a container with the same name as its current name');
+      this.registry.rename(record, name);
+    } catch (err) {
+      if (err instanceof EngineError && err.message.startsWith('Renaming')) throw err;
+      throw new EngineError(EngineError.from(err).kind, `Error when allocating new name: ${(err as Error).message}`);
+    }
+    this.opts.events.publish('rename', record, { oldName: `/${oldName}` });
+    await this.persist(record);
+  }
+
+  /** `docker update`: new limits and restart policy, applied to a running container at once. */
+  async update(idOrName: string, body: unknown): Promise<string[]> {
+    const { id } = this.registry.find(idOrName);
+    return this.withLock(id, async () => {
+      const record = this.registry.find(id);
+      const { hostConfig, warnings } = parseUpdateRequest(body, record.hostConfig, this.opts.host);
+      record.hostConfig = hostConfig;
+      await this.opts.runtime.updateResources(record, ociResources(hostConfig), isRunning(record.state));
+      this.opts.events.publish('update', record);
+      return warnings;
+    });
+  }
+
+  /** Removes stopped containers matching the filters; their writable layers are what is reclaimed. */
+  async prune(filters: Filters): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+    const matches = pruneFilter(filters, new Date());
+    const deleted: string[] = [];
+    let spaceReclaimed = 0;
+    for (const record of this.registry.list()) {
+      if (isRunning(record.state) || record.state.status === 'removing' || !matches(record)) continue;
+      const size = await this.opts.runtime.usage(record).catch(() => 0);
+      try {
+        await this.remove(record.id, false);
+      } catch (err) {
+        // Started or removed meanwhile: not this prune's to take.
+        this.opts.warn({ err, id: record.id }, 'not pruned');
+        continue;
+      }
+      deleted.push(record.id);
+      spaceReclaimed += size;
+    }
+    this.opts.events.publishPrune(spaceReclaimed);
+    return { deleted, spaceReclaimed };
+  }
+
+  private persist(record: ContainerRecord): Promise<void> {
+    return this.opts.runtime.persist(record).catch((err) => this.opts.warn({ err, id: record.id }, 'state not saved'));
   }
 
   attach(idOrName: string, streams: { stdin: boolean; stdout: boolean; stderr: boolean }): Attachment {
@@ -414,7 +532,7 @@ export class ContainerLifecycle {
       } else if (isRunning(record.state)) {
         // The task is gone without an exit status (the host rebooted, or its shim was killed).
         record.state = { ...record.state, status: 'exited', pid: 0, exitCode: 255, error: 'the task was lost while the engine was down', finishedAt: now() };
-        await this.opts.runtime.persist(record).catch((err) => this.opts.warn({ err, id: record.id }, 'state not saved'));
+        await this.persist(record);
       }
     }
   }

@@ -20,6 +20,13 @@ export class ContainerRegistry {
     this.idByName.set(name, id);
   }
 
+  /** Gives a container a new name; the old one is free again. */
+  rename(record: ContainerRecord, name: string): void {
+    this.reserveName(name, record.id);
+    this.releaseName(record.name, record.id);
+    record.name = name;
+  }
+
   releaseName(name: string, id: string): void {
     if (this.idByName.get(name) === id) this.idByName.delete(name);
   }

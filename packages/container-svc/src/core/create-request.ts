@@ -164,3 +164,40 @@ export function parseCreateRequest(body: unknown, host: HostFacts): CreateReques
     warnings: resources.warnings,
   };
 }
+
+/** The fields `docker update` may change (null or absent: unchanged). */
+const updatableResources = ['BlkioWeight', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'Memory', 'MemoryReservation', 'MemorySwap', 'NanoCpus', 'PidsLimit'] as const;
+
+/**
+ * Reads the body of POST /containers/{id}/update against the container's HostConfig: the
+ * resulting HostConfig is checked as a create's would be.
+ */
+export function parseUpdateRequest(body: unknown, current: HostConfig, host: HostFacts): { hostConfig: HostConfig; warnings: string[] } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw EngineError.invalid('the update must be a JSON object');
+  const asked = body as HostConfig;
+  const merged: HostConfig = { ...current };
+  for (const field of updatableResources) {
+    const value = asked[field];
+    // Zero leaves a limit as it is, except for the pids limit where it means none.
+    if (value === undefined || value === null || (value === 0 && field !== 'PidsLimit') || value === '') continue;
+    (merged as Record<string, unknown>)[field] = value;
+  }
+  const problems: string[] = [];
+  if (asked.RestartPolicy?.Name !== undefined && asked.RestartPolicy.Name !== '') {
+    const policy = asked.RestartPolicy.Name;
+    const retries = asked.RestartPolicy.MaximumRetryCount ?? 0;
+    if (current.AutoRemove && policy !== 'no') problems.push('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    else if (!restartPolicies.has(policy)) problems.push(`invalid restart policy '${policy}'`);
+    else if (retries < 0) problems.push('invalid restart policy: maximum retry count cannot be negative');
+    else if (retries > 0 && policy !== 'on-failure') problems.push("invalid restart policy: maximum retry count can only be used with 'on-failure'");
+    else merged.RestartPolicy = { Name: policy, MaximumRetryCount: retries };
+  }
+  const swap = current.MemorySwap ?? 0;
+  if (asked.Memory && !asked.MemorySwap && swap > 0 && asked.Memory > swap) {
+    problems.push('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
+  }
+  const checked = checkResources(merged, host);
+  problems.push(...checked.problems);
+  if (problems.length) throw EngineError.invalid(problems.join('\n'));
+  return { hostConfig: { ...merged, ...checked.resources }, warnings: checked.warnings };
+}

@@ -81,6 +81,14 @@ export interface ContainerRuntime {
   /** Deletes the exited task and its I/O. */
   deleteTask(id: string): Promise<void>;
   signal(id: string, signal: number): Promise<void>;
+  /** Freezes and thaws the task's processes. */
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  /**
+   * Saves the record and puts new limits (OCI `linux.resources`, devices apart) into the stored
+   * spec and, when `running`, into the task's cgroup.
+   */
+  updateResources(record: ContainerRecord, resources: Record<string, unknown>, running: boolean): Promise<void>;
   resizeTty(id: string, width: number, height: number): Promise<void>;
   /** Bytes the container wrote to its own layer. */
   usage(record: ContainerRecord): Promise<number>;
@@ -111,4 +119,6 @@ export interface ContainerFilesStore {
 
 export interface ContainerEventSink {
   publish(action: string, record: ContainerRecord, extra?: Record<string, string>): void;
+  /** `docker container prune` finished, having freed `reclaimed` bytes. */
+  publishPrune(reclaimed: number): void;
 }

@@ -1,6 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { dirname } from 'node:path';
 import { EngineError, containerV1, type ServiceHandlers } from '@flotilla/proto';
+import type { Filters } from '../core/container-filters.js';
 import type { ContainerLifecycle, WaitCondition } from '../core/container-lifecycle.js';
 import type { ContainerFilesStore } from '../core/ports.js';
 import { containerMessage } from './container-message.js';
@@ -11,6 +12,10 @@ const conditions: Record<containerV1.WaitCondition, WaitCondition> = {
   [containerV1.WaitCondition.NEXT_EXIT]: 'next-exit',
   [containerV1.WaitCondition.REMOVED]: 'removed',
 };
+
+function filtersOf(filters: Record<string, containerV1.FilterValues>): Filters {
+  return Object.fromEntries(Object.entries(filters).map(([key, { values }]) => [key, values]));
+}
 
 function parseBody(bytes: Uint8Array): unknown {
   try {
@@ -78,7 +83,7 @@ export function containerHandlers(
       return {};
     },
     async listContainers(req) {
-      const records = lifecycle.list(req.all, req.limit);
+      const records = await lifecycle.list(req.all, req.limit, filtersOf(req.filters));
       const sizes = req.size ? await lifecycle.sizes(records) : undefined;
       return {
         containers: records.map((r) => {
@@ -89,6 +94,29 @@ export function containerHandlers(
     },
     async inspectContainer(req) {
       return { container: message(lifecycle.inspect(req.id).id) };
+    },
+    async restartContainer(req) {
+      await lifecycle.restart(req.id, req.timeoutSeconds, req.signal);
+      return {};
+    },
+    async pauseContainer(req) {
+      await lifecycle.pause(req.id);
+      return {};
+    },
+    async unpauseContainer(req) {
+      await lifecycle.unpause(req.id);
+      return {};
+    },
+    async renameContainer(req) {
+      await lifecycle.rename(req.id, req.name);
+      return {};
+    },
+    async updateContainer(req) {
+      return { warnings: await lifecycle.update(req.id, parseBody(req.updateJson)) };
+    },
+    async pruneContainers(req) {
+      const { deleted, spaceReclaimed } = await lifecycle.prune(filtersOf(req.filters));
+      return { deleted, spaceReclaimed: BigInt(spaceReclaimed) };
     },
   };
 }

@@ -14,4 +14,8 @@ export class NatsContainerEvents implements ContainerEventSink {
       attributes: { ...record.config.Labels, image: record.image, name: record.name, ...extra },
     });
   }
+
+  publishPrune(reclaimed: number): void {
+    this.publisher.publish({ type: 'container', action: 'prune', actorId: '', attributes: { reclaimed: String(reclaimed) } });
+  }
 }

@@ -15,6 +15,7 @@ import {
   prepareTaskIo,
   runcRuntimeName,
   unpackJsonAny,
+  unpackRuntimeSpec,
   type ContainerdServices,
   type RuntimeSpec,
   type TaskIo,
@@ -29,6 +30,8 @@ import type { Instant } from '../core/instant.js';
 const recordExtension = 'flotilla.container';
 const recordTypeUrl = 'types.flotilla.dev/engine/container-record/v1';
 const { Status } = api.taskTypes;
+/** How containerd's client names the OCI LinuxResources it sends to Tasks.Update (JSON in an Any). */
+const linuxResourcesTypeUrl = 'types.containerd.io/opencontainers/runtime-spec/1/LinuxResources';
 /** What a container's spec holds until it is built from the snapshot's files. */
 const placeholderSpecVersion = '1.0.2';
 
@@ -192,6 +195,28 @@ export class ContainerdRuntime implements ContainerRuntime {
 
   async signal(id: string, signal: number): Promise<void> {
     await this.containerd.tasks.kill({ containerId: id, signal, all: false });
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.containerd.tasks.pause({ containerId: id });
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.containerd.tasks.resume({ containerId: id });
+  }
+
+  async updateResources(record: ContainerRecord, resources: Record<string, unknown>, running: boolean): Promise<void> {
+    const { container } = await this.containerd.containers.get({ id: record.id });
+    const spec = unpackRuntimeSpec<RuntimeSpec & { linux?: { resources?: Record<string, unknown> } }>(container?.spec);
+    const linux = spec.linux ?? {};
+    // Devices stay as created; every other limit is replaced.
+    linux.resources = { devices: linux.resources?.devices, ...resources };
+    spec.linux = linux;
+    await this.containerd.containers.update({
+      container: { id: record.id, spec: packRuntimeSpec(spec), extensions: { [recordExtension]: packJsonAny(recordTypeUrl, record) } },
+      updateMask: { paths: ['spec', `extensions.${recordExtension}`] },
+    });
+    if (running) await this.containerd.tasks.update({ containerId: record.id, resources: packJsonAny(linuxResourcesTypeUrl, resources) });
   }
 
   async resizeTty(id: string, width: number, height: number): Promise<void> {

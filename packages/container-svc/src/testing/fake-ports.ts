@@ -110,6 +110,18 @@ export class FakeRuntime implements ContainerRuntime {
     // The reply of a real kill arrives after the exit may already be seen.
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+  readonly paused = new Set<string>();
+  async pause(id: string) {
+    this.paused.add(id);
+  }
+  async resume(id: string) {
+    this.paused.delete(id);
+  }
+  readonly updates: [string, Record<string, unknown>, boolean][] = [];
+  async updateResources(record: ContainerRecord, resources: Record<string, unknown>, running: boolean) {
+    this.records.set(record.id, structuredClone(record));
+    this.updates.push([record.id, resources, running]);
+  }
   async resizeTty() {}
   async usage() {
     return 0;
@@ -166,5 +178,8 @@ export class RecordingEvents implements ContainerEventSink {
   readonly actions: string[] = [];
   publish(action: string) {
     this.actions.push(action);
+  }
+  publishPrune() {
+    this.actions.push('prune');
   }
 }
