@@ -178,4 +178,20 @@ describe('container lifecycle', () => {
     expect(JSON.parse(pruned.body)).toMatchObject({ ContainersDeleted: [expect.stringMatching(/^[0-9a-f]{64}$/)] });
     expect(await names()).toEqual(['alive', 'fresh']);
   });
+
+  it('restarts by policy with back-off, counts the restarts, and stops for good on docker stop', async () => {
+    await dockerOk(['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', image(), 'sh', '-c', 'exit 1']);
+    const inspect = async (name: string) => JSON.parse(await dockerOk(['inspect', name]))[0];
+    for (let waited = 0; (await inspect('flaky')).RestartCount < 2 && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await inspect('flaky')).toMatchObject({ RestartCount: 2, State: { Status: 'exited', ExitCode: 1 } });
+
+    await dockerOk(['run', '-d', '--name', 'loyal', '--restart', 'always', image(), 'sh', '-c', 'sleep 0.3']);
+    for (let waited = 0; (await inspect('loyal')).RestartCount < 2 && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect((await inspect('loyal')).RestartCount).toBeGreaterThanOrEqual(2);
+    await dockerOk(['stop', '-t', '1', 'loyal']);
+    const count = (await inspect('loyal')).RestartCount;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await inspect('loyal')).toMatchObject({ RestartCount: count, State: { Status: 'exited' } });
+  });
 });

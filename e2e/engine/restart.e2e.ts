@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { launcherEnv, launcherScript } from '@flotilla/tools/fixtures';
-import { dockerOk } from '../support/docker-cli';
+import { docker, dockerOk } from '../support/docker-cli';
 import { settings, startEngine, stopEngine } from '../support/engine';
 
 describe('the engine on one machine', () => {
@@ -26,5 +28,33 @@ describe('the engine on one machine', () => {
     const [stopped] = JSON.parse(await dockerOk(['inspect', runner]));
     expect(stopped.State).toMatchObject({ Status: 'exited', ExitCode: 137 });
     await dockerOk(['rm', 'survivor', 'quitter']);
+  });
+
+  it('tells the truth after container-svc is killed: nothing runs twice, exits are recorded, restart policies resume', async () => {
+    const inspect = async (name: string) => JSON.parse(await dockerOk(['inspect', name]))[0];
+    await dockerOk(['run', '-d', '--name', 'steady', settings().image, 'sleep', '300']);
+    await dockerOk(['run', '-d', '--name', 'leaver', settings().image, 'sh', '-c', 'sleep 2; exit 5']);
+    await dockerOk(['run', '-d', '--name', 'bouncer', '--restart', 'on-failure:1', settings().image, 'sh', '-c', 'sleep 2; exit 3']);
+    const steadyBefore = await inspect('steady');
+
+    const pidFile = join(settings().runDir, 'pids', 'container-svc.pid');
+    const killed = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(killed, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 2500));
+    // The launcher starts it again; it answers once it has read the containers back.
+    for (let waited = 0; (await docker(['ps'])).code !== 0 && waited < 15_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
+    expect(Number(readFileSync(pidFile, 'utf8'))).not.toBe(killed);
+
+    const steady = await inspect('steady');
+    expect(steady.State).toMatchObject({ Status: 'running', Pid: steadyBefore.State.Pid, StartedAt: steadyBefore.State.StartedAt });
+    expect((await inspect('leaver')).State).toMatchObject({ Status: 'exited', ExitCode: 5 });
+    // bouncer exited while the service was down: its policy starts it once more, then lets it go.
+    for (let waited = 0; (await inspect('bouncer')).RestartCount < 1 && waited < 10_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
+    expect((await inspect('bouncer')).RestartCount).toBe(1);
+    await dockerOk(['wait', 'bouncer']);
+    for (let waited = 0; (await inspect('bouncer')).State.Status !== 'exited' && waited < 5_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
+    expect((await inspect('bouncer')).State).toMatchObject({ Status: 'exited', ExitCode: 3 });
+    expect((await inspect('bouncer')).RestartCount).toBe(1);
+    await dockerOk(['rm', '-f', 'steady', 'leaver', 'bouncer']);
   });
 });

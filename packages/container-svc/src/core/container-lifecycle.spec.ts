@@ -208,4 +208,55 @@ describe('ContainerLifecycle', () => {
     expect((await lifecycle.list(false, 0, { status: ['created'] })).map((r) => r.id)).toEqual([id]);
     await expect(lifecycle.list(false, 0, { nope: ['x'] })).rejects.toMatchObject({ kind: 'invalid' });
   });
+
+  it('restarts on failure with back-off until the retries run out', async () => {
+    const { lifecycle, runtime } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox', HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } } });
+    await lifecycle.start(id);
+    for (let run = 0; run < 3; run++) {
+      const task = runtime.tasks.get(id)!;
+      const exited = lifecycle.wait(id, 'next-exit');
+      task.finish(1);
+      await exited;
+      if (run < 2) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(lifecycle.inspect(id).state.status).toBe('restarting');
+        while (runtime.tasks.get(id) === task || !runtime.tasks.has(id)) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(lifecycle.inspect(id)).toMatchObject({ restartCount: 2, state: { status: 'exited', exitCode: 1 } });
+  });
+
+  it('leaves an always-restarting container stopped once the user stops it, and cancels a pending restart', async () => {
+    const { lifecycle, runtime } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox', HostConfig: { RestartPolicy: { Name: 'always' } } });
+    await lifecycle.start(id);
+    await lifecycle.stop(id, 0, '');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(lifecycle.inspect(id).state.status).toBe('exited');
+
+    await lifecycle.start(id);
+    runtime.tasks.get(id)!.finish(0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lifecycle.inspect(id).state.status).toBe('restarting');
+    await expect(lifecycle.remove(id, false)).rejects.toMatchObject({ kind: 'conflict' });
+    await lifecycle.stop(id, 0, '');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(lifecycle.inspect(id)).toMatchObject({ manuallyStopped: true, state: { status: 'exited' } });
+  });
+
+  it('applies the restart policy to a task lost while the service was down', async () => {
+    const before = setup();
+    const { id } = await before.lifecycle.create('lost', { Image: 'busybox', HostConfig: { RestartPolicy: { Name: 'unless-stopped' } } });
+    const record = before.lifecycle.inspect(id);
+    const after = setup();
+    after.runtime.recovered = [{ record: { ...record, state: { ...record.state, status: 'running', pid: 99 } }, task: undefined }];
+    await after.lifecycle.recover();
+    expect(after.lifecycle.inspect('lost').state).toMatchObject({ status: 'restarting', exitCode: 255 });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(after.lifecycle.inspect('lost').state.status).toBe('running');
+    expect(after.runtime.tasks.has(id)).toBe(true);
+  });
+
 });

@@ -7,6 +7,7 @@ import { isRunning, type ContainerRecord } from './container-record.js';
 import { containerFilter, pruneFilter, type Filters } from './container-filters.js';
 import { parseCreateRequest, parseUpdateRequest } from './create-request.js';
 import { ociResources } from './resources.js';
+import { RestartBackoff, restartsAfterExit } from './restart-policy.js';
 import { commandOf, mergeImageConfig } from './image-config-merge.js';
 import { now } from './instant.js';
 import type { HostFacts } from './host-facts.js';
@@ -73,8 +74,11 @@ export class ContainerLifecycle {
   /** Stdin that arrived before the task existed, delivered when it starts. */
   private readonly pendingStdin = new Map<string, { chunks: Uint8Array[]; closed: boolean }>();
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** Containers being stopped by a restart: their exit does not remove them. */
+  /** Containers being stopped by a restart: their exit neither removes them nor applies the policy. */
   private readonly restarting = new Set<string>();
+  /** Policy restarts waiting for their back-off. */
+  private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
+  private readonly backoff = new RestartBackoff();
   /** 'exit:<id>' and 'removed:<id>' carry the exit code to waiters. */
   private readonly signals = new EventEmitter().setMaxListeners(0);
 
@@ -198,8 +202,10 @@ export class ContainerLifecycle {
     const { id } = this.registry.find(idOrName);
     await this.withLock(id, async () => {
       const record = this.registry.find(id);
+      // A user's start does not wait for a pending policy restart.
+      this.cancelRestart(record);
       if (record.state.status === 'paused') throw EngineError.conflict('cannot start a paused container, try unpause instead');
-      if (isRunning(record.state)) throw EngineError.notModified();
+      if (isRunning(record.state) && record.state.status !== 'restarting') throw EngineError.notModified();
       if (record.state.status === 'removing' || record.state.status === 'dead') {
         throw EngineError.conflict(`container ${id} is marked for removal and cannot be started`);
       }
@@ -227,6 +233,7 @@ export class ContainerLifecycle {
         throw err;
       }
       record.state = { status: 'running', pid: task.pid, exitCode: 0, error: '', startedAt: now(), finishedAt: record.state.finishedAt, oomKilled: false };
+      record.manuallyStopped = false;
       this.track(record, task);
       this.opts.events.publish('start', record);
       void this.persist(record);
@@ -297,9 +304,36 @@ export class ContainerLifecycle {
     this.signals.emit(`exit:${id}`, exit.exitCode);
     if (record.hostConfig.AutoRemove && !this.restarting.has(id)) {
       await this.withLock(id, () => this.removeStopped(record)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
+    } else if (!this.restarting.has(id) && restartsAfterExit(record, exit.exitCode)) {
+      const ranForMs = Date.parse(exit.exitedAt) - Date.parse(record.state.startedAt ?? exit.exitedAt);
+      await this.scheduleRestart(record, this.backoff.next(id, ranForMs));
     } else {
       await this.persist(record);
     }
+  }
+
+  /** The restart policy's start, after the back-off; `docker ps` shows the container restarting meanwhile. */
+  private async scheduleRestart(record: ContainerRecord, delayMs: number): Promise<void> {
+    const id = record.id;
+    record.state = { ...record.state, status: 'restarting' };
+    // Pending from this moment: a stop that comes while the state is saved cancels it.
+    const timer = setTimeout(() => {
+      this.pendingRestarts.delete(id);
+      record.restartCount++;
+      this.start(id).catch((err) => this.opts.warn({ err, id }, 'restart by policy failed'));
+    }, delayMs);
+    this.pendingRestarts.set(id, timer);
+    await this.persist(record);
+  }
+
+  /** Stops a pending policy restart; the container is left exited. */
+  private cancelRestart(record: ContainerRecord): boolean {
+    const timer = this.pendingRestarts.get(record.id);
+    if (!timer) return false;
+    clearTimeout(timer);
+    this.pendingRestarts.delete(record.id);
+    record.state = { ...record.state, status: 'exited' };
+    return true;
   }
 
   /** Resolves when the current run has been recorded as exited, or after `timeoutMs`. */
@@ -316,7 +350,16 @@ export class ContainerLifecycle {
   async stop(idOrName: string, timeoutSeconds: number | undefined, signal: string): Promise<void> {
     const { id } = this.registry.find(idOrName);
     const record = this.registry.find(id);
+    // A policy start under way is let finish, and what it started is stopped.
+    if (record.state.status === 'restarting' && !this.pendingRestarts.has(id)) await this.withLock(id, async () => undefined);
+    if (this.cancelRestart(record)) {
+      record.manuallyStopped = true;
+      await this.persist(record);
+      this.opts.events.publish('stop', record);
+      return;
+    }
     if (!isRunning(record.state) || !this.runs.has(id)) throw EngineError.notModified();
+    record.manuallyStopped = true;
     const stopSignal = parseSignal(signal || record.config.StopSignal || String(SIGTERM));
     const timeout = timeoutSeconds ?? record.config.StopTimeout ?? stopTimeoutDefault;
     // dockerd reports each signal of a stop as a kill event.
@@ -350,6 +393,11 @@ export class ContainerLifecycle {
 
   async remove(idOrName: string, force: boolean): Promise<void> {
     const { id } = this.registry.find(idOrName);
+    const found = this.registry.find(id);
+    if (found.state.status === 'restarting' && this.pendingRestarts.has(id)) {
+      if (!force) throw EngineError.conflict(`You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`);
+      this.cancelRestart(found);
+    }
     if (isRunning(this.registry.find(id).state)) {
       if (!force) {
         throw EngineError.conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
@@ -372,6 +420,7 @@ export class ContainerLifecycle {
       this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed')),
     ]);
     this.registry.delete(record.id);
+    this.backoff.forget(record.id);
     this.pendingStdin.delete(record.id);
     this.broadcast.endRun(record.id);
     this.opts.events.publish('destroy', record);
@@ -529,10 +578,14 @@ export class ContainerLifecycle {
         this.track(record, task.running);
       } else if (task?.status === 'stopped') {
         await this.recordExit(record.id, task.exit);
+      } else if (record.state.status === 'restarting') {
+        // Its back-off was under way when this service stopped.
+        await this.scheduleRestart(record, this.backoff.next(record.id, 0));
       } else if (isRunning(record.state)) {
         // The task is gone without an exit status (the host rebooted, or its shim was killed).
         record.state = { ...record.state, status: 'exited', pid: 0, exitCode: 255, error: 'the task was lost while the engine was down', finishedAt: now() };
-        await this.persist(record);
+        if (restartsAfterExit(record, 255)) await this.scheduleRestart(record, this.backoff.next(record.id, Infinity));
+        else await this.persist(record);
       }
     }
   }

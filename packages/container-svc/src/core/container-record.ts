@@ -106,7 +106,10 @@ export interface ContainerRecord {
   path: string;
   args: string[];
   snapshotter: string;
+  /** Starts made by the restart policy. */
   restartCount: number;
+  /** Stopped by the user (docker stop): the restart policy leaves it stopped until it is started. */
+  manuallyStopped?: boolean;
   state: ContainerState;
 }
 
