@@ -7,6 +7,8 @@ import { containerHandlers } from './grpc/container-handlers.js';
 import { ContainerdRuntime } from './runtime/containerd-runtime.js';
 import { ContainerFilesDir } from './runtime/container-files.js';
 import { readHostFacts } from './runtime/host-facts.js';
+import { readCgroupStats } from './runtime/cgroup-stats.js';
+import { cgroupPids, processTable } from './runtime/process-table.js';
 import { NatsContainerEvents } from './runtime/container-events.js';
 import { ImageServiceResolver } from './runtime/image-resolver.js';
 import { NetworkServiceAttacher } from './runtime/network-attacher.js';
@@ -36,6 +38,7 @@ void runService({
       files,
       events: new NatsContainerEvents(events),
       host: readHostFacts(envString('FLOTILLA_INIT_BINARY', '/usr/bin/tini-static')),
+      probe: { stats: readCgroupStats, pids: cgroupPids, processTable },
       netnsDir: envString('FLOTILLA_NETNS_DIR', '/run/flotilla/netns'),
       cgroupParent: envString('FLOTILLA_CGROUP_PARENT', '/flotilla'),
       warn,

@@ -27,6 +27,8 @@ export type ContainerBackend = Pick<
   | 'renameContainer'
   | 'updateContainer'
   | 'pruneContainers'
+  | 'topContainer'
+  | 'statsContainer'
 >;
 
 const waitConditions: Record<string, containerV1.WaitCondition> = {
@@ -35,6 +37,8 @@ const waitConditions: Record<string, containerV1.WaitCondition> = {
   'next-exit': containerV1.WaitCondition.NEXT_EXIT,
   removed: containerV1.WaitCondition.REMOVED,
 };
+
+const newline = Buffer.from('\n');
 
 type AttachInput = MessageInitShape<typeof containerV1.AttachContainerRequestSchema>;
 
@@ -152,6 +156,29 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
         const body = (await readJsonBody<Record<string, unknown>>(req)) ?? {};
         const { warnings } = await backend.updateContainer({ id: params.id, updateJson: Buffer.from(JSON.stringify(body)) });
         sendJson(res, 200, { Warnings: warnings });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/containers/:id/top',
+      async handle({ res, params, query }) {
+        const { titles, processes } = await backend.topContainer({ id: params.id, psArgs: query.get('ps_args') ?? '' });
+        sendJson(res, 200, { Titles: titles, Processes: processes.map((row) => row.fields) });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/containers/:id/stats',
+      async handle({ res, params, query, signal }) {
+        // stream defaults to true; one-shot only matters without it.
+        const stream = query.get('stream') === null || queryBool(query, 'stream');
+        const samples = backend.statsContainer({ id: params.id, stream, oneShot: queryBool(query, 'one-shot') }, { signal });
+        for await (const { statsJson } of samples) {
+          if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+          // One JSON object a line, as Go's json.Encoder writes them.
+          if (!res.write(Buffer.concat([statsJson, newline]))) await drained(res);
+        }
+        res.end();
       },
     },
     {

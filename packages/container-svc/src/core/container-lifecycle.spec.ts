@@ -1,5 +1,5 @@
 import { ContainerLifecycle } from './container-lifecycle';
-import { FakeFiles, FakeNetwork, FakeRuntime, RecordingEvents, fakeHost, fakeImages } from '../testing/fake-ports';
+import { FakeFiles, FakeNetwork, FakeRuntime, RecordingEvents, fakeHost, fakeImages, fakeProbe } from '../testing/fake-ports';
 
 function setup() {
   const runtime = new FakeRuntime();
@@ -13,6 +13,7 @@ function setup() {
     files,
     events,
     host: fakeHost,
+    probe: fakeProbe,
     netnsDir: '/netns',
     cgroupParent: '/test',
     outputDrainMs: 50,
@@ -259,4 +260,21 @@ describe('ContainerLifecycle', () => {
     expect(after.runtime.tasks.has(id)).toBe(true);
   });
 
+
+  it('lists the processes of a running container only', async () => {
+    const { lifecycle } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    await expect(lifecycle.top(id, '')).rejects.toThrow(`Container ${id} is not running`);
+    await lifecycle.start(id);
+    expect(await lifecycle.top(id, '')).toEqual({ titles: ['PID', 'CMD'], processes: [['4242', 'sleep']] });
+  });
+
+  it('gives one empty stats sample for a stopped container', async () => {
+    const { lifecycle } = setup();
+    const { id } = await lifecycle.create('quiet', { Image: 'busybox' });
+    const samples = [];
+    for await (const sample of lifecycle.stats(id, { stream: true, oneShot: false }, new AbortController().signal)) samples.push(sample);
+    expect(samples).toHaveLength(1);
+    expect(samples[0]).toMatchObject({ id, name: '/quiet' });
+  });
 });

@@ -2,6 +2,7 @@ import type { ContainerRecord } from './container-record.js';
 import type { ImageConfig } from './image-config-merge.js';
 import type { Instant } from './instant.js';
 import type { ContainerFiles } from './oci-spec.js';
+import type { RawStats } from './stats-json.js';
 
 /** What container-svc needs to know about an image (from image-svc). */
 export interface ResolvedImage {
@@ -121,4 +122,13 @@ export interface ContainerEventSink {
   publish(action: string, record: ContainerRecord, extra?: Record<string, string>): void;
   /** `docker container prune` finished, having freed `reclaimed` bytes. */
   publishPrune(reclaimed: number): void;
+}
+
+/** The host's view of a container's cgroup: its usage and its processes. */
+export interface ContainerProbe {
+  /** Usage of the cgroup at `cgroupPath`; network counters through the namespace of `pid` (0: none). */
+  stats(cgroupPath: string, pid: number): Promise<RawStats>;
+  pids(cgroupPath: string): Promise<number[]>;
+  /** `ps <psArgs>` on the host, only the rows of `pids`. */
+  processTable(pids: readonly number[], psArgs: string): Promise<{ titles: string[]; processes: string[][] }>;
 }

@@ -114,6 +114,15 @@ export function containerHandlers(
     async updateContainer(req) {
       return { warnings: await lifecycle.update(req.id, parseBody(req.updateJson)) };
     },
+    async topContainer(req) {
+      const { titles, processes } = await lifecycle.top(req.id, req.psArgs);
+      return { titles, processes: processes.map((fields) => ({ fields })) };
+    },
+    async *statsContainer(req, ctx): AsyncGenerator<MessageInitShape<typeof containerV1.StatsContainerResponseSchema>> {
+      for await (const stats of lifecycle.stats(req.id, { stream: req.stream, oneShot: req.oneShot }, ctx.signal)) {
+        yield { statsJson: Buffer.from(JSON.stringify(stats)) };
+      }
+    },
     async pruneContainers(req) {
       const { deleted, spaceReclaimed } = await lifecycle.prune(filtersOf(req.filters));
       return { deleted, spaceReclaimed: BigInt(spaceReclaimed) };

@@ -6,6 +6,7 @@ import type { ContainerFiles } from '../core/oci-spec.js';
 import type {
   ContainerEventSink,
   ContainerFilesStore,
+  ContainerProbe,
   ContainerRuntime,
   ImageResolver,
   NetworkAttacher,
@@ -139,6 +140,15 @@ export const fakeHost: HostFacts = {
   capabilities: linuxCapabilities,
   initBinary: '/usr/bin/tini-static',
   devices: async () => [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }],
+};
+
+/** A cgroup that reports nothing and holds the container's one process. */
+export const fakeProbe: ContainerProbe = {
+  stats: async () => {
+    throw new Error('no cgroups in unit tests');
+  },
+  pids: async () => [4242],
+  processTable: async (pids) => ({ titles: ['PID', 'CMD'], processes: pids.map((pid) => [String(pid), 'sleep']) }),
 };
 
 export const fakeImages: ImageResolver = {
