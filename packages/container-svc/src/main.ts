@@ -31,18 +31,20 @@ void runService({
     const imageChannel = own(connectChannel(envString('FLOTILLA_IMAGE_SVC_ADDRESS')));
     const networkChannel = own(connectChannel(envString('FLOTILLA_NETWORK_SVC_ADDRESS')));
     const files = new ContainerFilesDir(join(stateDir, 'containers'));
-    const lifecycle = new ContainerLifecycle({
-      runtime: new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), runcRoot: join(runDir, 'runc'), warn }),
-      images: new ImageServiceResolver(createClient(imageV1.ImageService, imageChannel)),
-      network: new NetworkServiceAttacher(createClient(networkV1.NetworkService, networkChannel)),
-      files,
-      events: new NatsContainerEvents(events),
-      host: readHostFacts(envString('FLOTILLA_INIT_BINARY', '/usr/bin/tini-static')),
-      probe: { stats: readCgroupStats, pids: cgroupPids, processTable },
-      netnsDir: envString('FLOTILLA_NETNS_DIR', '/run/flotilla/netns'),
-      cgroupParent: envString('FLOTILLA_CGROUP_PARENT', '/flotilla'),
-      warn,
-    });
+    const lifecycle = own(
+      new ContainerLifecycle({
+        runtime: new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), runcRoot: join(runDir, 'runc'), warn }),
+        images: new ImageServiceResolver(createClient(imageV1.ImageService, imageChannel)),
+        network: new NetworkServiceAttacher(createClient(networkV1.NetworkService, networkChannel)),
+        files,
+        events: new NatsContainerEvents(events),
+        host: readHostFacts(envString('FLOTILLA_INIT_BINARY', '/usr/bin/tini-static')),
+        probe: { stats: readCgroupStats, pids: cgroupPids, processTable },
+        netnsDir: envString('FLOTILLA_NETNS_DIR', '/run/flotilla/netns'),
+        cgroupParent: envString('FLOTILLA_CGROUP_PARENT', '/flotilla'),
+        warn,
+      }),
+    );
     await lifecycle.recover();
     return [serviceRegistration(containerV1.ContainerService, containerHandlers(lifecycle, files), logger)];
   },

@@ -45,6 +45,20 @@ function networkName(hostConfig: Record<string, unknown>): string {
   return mode === 'default' ? 'none' : mode;
 }
 
+function healthJson(health: containerV1.Health): Record<string, unknown> {
+  return {
+    Status: health.status,
+    FailingStreak: health.failingStreak,
+    Log: health.log.map((probe) => ({ Start: rfc3339Nano(probe.start), End: rfc3339Nano(probe.end), ExitCode: probe.exitCode, Output: probe.output })),
+  };
+}
+
+/** ` (healthy)` and the like, which `docker ps` appends to a running container's status. */
+function healthSuffix(health: containerV1.Health | undefined): string {
+  if (!health) return '';
+  return health.status === 'starting' ? ' (health: starting)' : ` (${health.status})`;
+}
+
 /** `GET /containers/{id}/json`. */
 export function containerInspectJson(c: Container, apiVersion: string): Record<string, unknown> {
   const state = c.state ?? create(containerV1.ContainerStateSchema);
@@ -68,6 +82,7 @@ export function containerInspectJson(c: Container, apiVersion: string): Record<s
       Error: state.error,
       StartedAt: rfc3339Nano(state.startedAt),
       FinishedAt: rfc3339Nano(state.finishedAt),
+      ...(state.health ? { Health: healthJson(state.health) } : {}),
     },
     Image: c.imageId,
     ResolvConfPath: c.stateDir ? `${c.stateDir}/resolv.conf` : '',
@@ -127,7 +142,7 @@ function statusText(c: Container, now: number): string {
     humanDuration(now - (ts ? Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6) : now));
   switch (state?.status) {
     case Status.RUNNING:
-      return `Up ${since(state.startedAt)}`;
+      return `Up ${since(state.startedAt)}${healthSuffix(state.health)}`;
     case Status.PAUSED:
       return `Up ${since(state.startedAt)} (Paused)`;
     case Status.RESTARTING:

@@ -277,4 +277,33 @@ describe('ContainerLifecycle', () => {
     expect(samples).toHaveLength(1);
     expect(samples[0]).toMatchObject({ id, name: '/quiet' });
   });
+
+  it('reports health changes as events and restarts an unhealthy container that asks for it', async () => {
+    const { lifecycle, runtime, events } = setup();
+    runtime.probeExitCodes = [0, 1];
+    const { id } = await lifecycle.create('', {
+      Image: 'busybox',
+      Labels: { 'flotilla.on-unhealthy': 'restart' },
+      StopTimeout: 0,
+      Healthcheck: { Test: ['CMD', 'check'], Interval: 10_000_000, Retries: 1 },
+    });
+    await lifecycle.start(id);
+    const firstTask = runtime.tasks.get(id);
+    for (let waited = 0; !events.actions.includes('restart') && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(events.actions).toEqual(expect.arrayContaining(['health_status: healthy', 'health_status: unhealthy', 'exec_die', 'restart']));
+    expect(runtime.tasks.get(id)).not.toBe(firstTask);
+    await lifecycle.remove(id, true);
+  });
+
+  it('marks an out-of-memory kill on the container and reports it', async () => {
+    const { lifecycle, runtime, events } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    await lifecycle.start(id);
+    runtime.oomHandler!(id);
+    runtime.tasks.get(id)!.finish(137);
+    await lifecycle.wait(id, 'not-running');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(lifecycle.inspect(id).state).toMatchObject({ status: 'exited', exitCode: 137, oomKilled: true });
+    expect(events.actions).toContain('oom');
+  });
 });

@@ -3,7 +3,8 @@ import { hostname as hostName } from 'node:os';
 import { EventEmitter, once } from 'node:events';
 import { EngineError } from '@flotilla/proto';
 import { ContainerRegistry } from './container-registry.js';
-import { isRunning, type ContainerRecord } from './container-record.js';
+import { isRunning, type ContainerRecord, type HealthStatus } from './container-record.js';
+import { HealthMonitor, type ProbeResult } from './health-monitor.js';
 import { containerFilter, pruneFilter, type Filters } from './container-filters.js';
 import { parseCreateRequest, parseUpdateRequest } from './create-request.js';
 import { ociResources } from './resources.js';
@@ -65,6 +66,8 @@ interface Run {
 }
 
 const stopTimeoutDefault = 10;
+/** A label that makes an unhealthy container restart (`--label flotilla.on-unhealthy=restart`). */
+const onUnhealthyLabel = 'flotilla.on-unhealthy';
 /** dockerd samples stats once a second. */
 const statsIntervalMs = 1000;
 
@@ -84,10 +87,51 @@ export class ContainerLifecycle {
   /** Policy restarts waiting for their back-off. */
   private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
   private readonly backoff = new RestartBackoff();
+  private readonly health: HealthMonitor;
+  private readonly closed = new AbortController();
   /** 'exit:<id>' and 'removed:<id>' carry the exit code to waiters. */
   private readonly signals = new EventEmitter().setMaxListeners(0);
 
-  constructor(private readonly opts: LifecycleOptions) {}
+  constructor(private readonly opts: LifecycleOptions) {
+    this.health = new HealthMonitor({
+      probe: (record, args, timeoutMs) => this.runProbe(record, args, timeoutMs),
+      changed: (record, status) => this.healthChanged(record, status),
+    });
+    opts.runtime.watchOom((id) => this.recordOom(id), this.closed.signal);
+  }
+
+  /** Stops background work (health probes' timers stay bound to their containers). */
+  close(): void {
+    this.closed.abort();
+  }
+
+  /** A healthcheck probe, with the exec events dockerd reports for it. */
+  private async runProbe(record: ContainerRecord, args: string[], timeoutMs: number): Promise<ProbeResult> {
+    const execId = randomBytes(32).toString('hex');
+    const command = args.join(' ');
+    this.opts.events.publish(`exec_create: ${command}`, record, { execID: execId });
+    this.opts.events.publish(`exec_start: ${command}`, record, { execID: execId });
+    const result = await this.opts.runtime.runProbe(record, execId, args, timeoutMs);
+    this.opts.events.publish('exec_die', record, { execID: execId, exitCode: String(result.exitCode) });
+    return result;
+  }
+
+  private healthChanged(record: ContainerRecord, status: HealthStatus): void {
+    this.opts.events.publish(`health_status: ${status}`, record);
+    void this.persist(record);
+    // Beyond dockerd: a container may ask to be restarted when it turns unhealthy.
+    if (status === 'unhealthy' && record.config.Labels?.[onUnhealthyLabel] === 'restart') {
+      this.restart(record.id, undefined, '').catch((err) => this.opts.warn({ err, id: record.id }, 'restart of an unhealthy container failed'));
+    }
+  }
+
+  /** The kernel killed a process of the container for memory: its exit will say OOMKilled. */
+  private recordOom(id: string): void {
+    const record = this.registry.get(id);
+    if (!record) return;
+    record.state = { ...record.state, oomKilled: true };
+    this.opts.events.publish('oom', record);
+  }
 
   /** One operation at a time per container; reads never take the lock. */
   private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -240,6 +284,7 @@ export class ContainerLifecycle {
       record.state = { status: 'running', pid: task.pid, exitCode: 0, error: '', startedAt: now(), finishedAt: record.state.finishedAt, oomKilled: false };
       record.manuallyStopped = false;
       this.track(record, task);
+      this.health.start(record);
       this.opts.events.publish('start', record);
       void this.persist(record);
     });
@@ -299,7 +344,10 @@ export class ContainerLifecycle {
         ? this.opts.network.detach(id).catch((err) => this.opts.warn({ err, id }, 'network not detached'))
         : undefined,
     ]);
-    if (record) record.state = { ...record.state, status: 'exited', pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt };
+    if (record) {
+      this.health.stop(record);
+      record.state = { ...record.state, status: 'exited', pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt };
+    }
     // Only now is the run over: stop and kill wait for this point, and a client that sees its
     // attach stream end finds the container exited.
     this.runs.delete(id);
@@ -624,6 +672,7 @@ export class ContainerLifecycle {
       if (task?.status === 'running' || task?.status === 'paused') {
         record.state = { ...record.state, status: task.status, pid: task.running.pid };
         this.track(record, task.running);
+        this.health.start(record);
       } else if (task?.status === 'stopped') {
         await this.recordExit(record.id, task.exit);
       } else if (record.state.status === 'restarting') {

@@ -2,6 +2,7 @@ import type { ContainerRecord } from './container-record.js';
 import type { ImageConfig } from './image-config-merge.js';
 import type { Instant } from './instant.js';
 import type { ContainerFiles } from './oci-spec.js';
+import type { ProbeResult } from './health-monitor.js';
 import type { RawStats } from './stats-json.js';
 
 /** What container-svc needs to know about an image (from image-svc). */
@@ -82,6 +83,13 @@ export interface ContainerRuntime {
   /** Deletes the exited task and its I/O. */
   deleteTask(id: string): Promise<void>;
   signal(id: string, signal: number): Promise<void>;
+  /**
+   * Runs a probe (a healthcheck's command) in the running container as its own user, with the
+   * first 4096 bytes of its output; past `timeoutMs` it is killed and reported as timed out.
+   */
+  runProbe(record: ContainerRecord, execId: string, args: string[], timeoutMs: number): Promise<ProbeResult>;
+  /** Calls `onOom` with the ID of every container whose cgroup ran out of memory, until `signal`. */
+  watchOom(onOom: (id: string) => void, signal: AbortSignal): void;
   /** Freezes and thaws the task's processes. */
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;

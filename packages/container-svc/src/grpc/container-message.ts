@@ -31,6 +31,11 @@ export function containerMessage(record: ContainerRecord, stateDir: string): con
       startedAt: timestamp(record.state.startedAt),
       finishedAt: timestamp(record.state.finishedAt),
       oomKilled: record.state.oomKilled,
+      health: record.state.health && {
+        status: record.state.health.status,
+        failingStreak: record.state.health.failingStreak,
+        log: record.state.health.log.map((probe) => ({ ...probe, start: timestamp(probe.start), end: timestamp(probe.end) })),
+      },
     },
     configJson: json(record.config),
     hostConfigJson: json(record.hostConfig),

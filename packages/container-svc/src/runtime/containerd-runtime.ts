@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isMessage } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { EngineError } from '@flotilla/proto';
 import {
@@ -14,6 +15,7 @@ import {
   packRuntimeSpec,
   prepareTaskIo,
   runcRuntimeName,
+  subscribeEvents,
   unpackJsonAny,
   unpackRuntimeSpec,
   type ContainerdServices,
@@ -25,6 +27,7 @@ import type { ContainerRecord } from '../core/container-record.js';
 import type { ContainerRuntime, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import { readRootfsFile } from './rootfs-files.js';
 import type { Instant } from '../core/instant.js';
+import { timedOutProbe, type ProbeResult } from '../core/health-monitor.js';
 
 /** The container's Docker record rides in the containerd container's extensions. */
 const recordExtension = 'flotilla.container';
@@ -32,6 +35,28 @@ const recordTypeUrl = 'types.flotilla.dev/engine/container-record/v1';
 const { Status } = api.taskTypes;
 /** How containerd's client names the OCI LinuxResources it sends to Tasks.Update (JSON in an Any). */
 const linuxResourcesTypeUrl = 'types.containerd.io/opencontainers/runtime-spec/1/LinuxResources';
+/** The type URL containerd gives an OCI process spec in Tasks.Exec (JSON in an Any). */
+const processSpecTypeUrl = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
+/** dockerd keeps this much of a probe's output. */
+const maxProbeOutput = 4096;
+
+/** The first `limit` bytes of the streams (read to their end), as text. */
+async function firstBytes(streams: AsyncIterable<Uint8Array>[], limit: number): Promise<string> {
+  const kept: Buffer[] = [];
+  let size = 0;
+  await Promise.all(
+    streams.map(async (stream) => {
+      for await (const chunk of stream) {
+        if (size >= limit) continue;
+        const part = Buffer.from(chunk).subarray(0, limit - size);
+        kept.push(part);
+        size += part.length;
+      }
+    }),
+  );
+  return Buffer.concat(kept).toString('utf8');
+}
+
 /** What a container's spec holds until it is built from the snapshot's files. */
 const placeholderSpecVersion = '1.0.2';
 
@@ -195,6 +220,59 @@ export class ContainerdRuntime implements ContainerRuntime {
 
   async signal(id: string, signal: number): Promise<void> {
     await this.containerd.tasks.kill({ containerId: id, signal, all: false });
+  }
+
+  /** The process of a container's spec: what an exec'd process inherits (user, env, capabilities…). */
+  private async processOf(id: string): Promise<Record<string, unknown>> {
+    const { container } = await this.containerd.containers.get({ id });
+    return unpackRuntimeSpec(container?.spec).process as Record<string, unknown>;
+  }
+
+  async runProbe(record: ContainerRecord, execId: string, args: string[], timeoutMs: number): Promise<ProbeResult> {
+    const { tasks } = this.containerd;
+    const containerId = record.id;
+    const io = await prepareTaskIo({ directory: join(this.opts.ioDir, containerId), processId: execId });
+    let created = false;
+    try {
+      const process = { ...(await this.processOf(containerId)), args, terminal: false };
+      await tasks.exec({ containerId, execId, ...io.paths, spec: packJsonAny(processSpecTypeUrl, process) });
+      created = true;
+      const streams = io.attach();
+      // Either may fail once the container goes away; the probe's answer is then decided elsewhere.
+      const output = firstBytes([streams.stdout, ...(streams.stderr ? [streams.stderr] : [])], maxProbeOutput).catch(() => '');
+      // Waiting before starting: an exit that comes at once is never missed.
+      const exited = tasks.wait({ containerId, execId });
+      exited.catch(() => undefined);
+      await tasks.start({ containerId, execId });
+      const finished = await Promise.race([exited, sleep(timeoutMs).then(() => undefined)]);
+      if (!finished) {
+        await tasks.kill({ containerId, execId, signal: 9, all: false }).catch(() => undefined);
+        await exited.catch(() => undefined);
+        return timedOutProbe(timeoutMs);
+      }
+      return { exitCode: finished.exitStatus, output: await output };
+    } catch (err) {
+      // dockerd records a probe that could not run as a failure saying why.
+      return { exitCode: -1, output: (err as Error).message };
+    } finally {
+      if (created) await ignoreNotFound(tasks.deleteProcess({ containerId, execId })).catch(() => undefined);
+      await io.dispose();
+    }
+  }
+
+  watchOom(onOom: (id: string) => void, signal: AbortSignal): void {
+    void (async () => {
+      while (!signal.aborted) {
+        try {
+          for await (const event of subscribeEvents(this.containerd, { filters: ['topic=="/tasks/oom"'], signal })) {
+            if (isMessage(event.payload, api.eventTypes.TaskOOMSchema)) onOom(event.payload.containerId);
+          }
+        } catch (err) {
+          if (!signal.aborted) this.opts.warn({ err }, 'OOM events lost; subscribing again');
+        }
+        await sleep(1000, undefined, { signal }).catch(() => undefined);
+      }
+    })();
   }
 
   async pause(id: string): Promise<void> {

@@ -111,6 +111,17 @@ export class FakeRuntime implements ContainerRuntime {
     // The reply of a real kill arrives after the exit may already be seen.
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+  /** Exit codes the next probes give, in order; then 0. */
+  probeExitCodes: number[] = [];
+  readonly probes: string[][] = [];
+  async runProbe(_record: ContainerRecord, _execId: string, args: string[]) {
+    this.probes.push(args);
+    return { exitCode: this.probeExitCodes.shift() ?? 0, output: 'probed\n' };
+  }
+  oomHandler: ((id: string) => void) | undefined;
+  watchOom(onOom: (id: string) => void) {
+    this.oomHandler = onOom;
+  }
   readonly paused = new Set<string>();
   async pause(id: string) {
     this.paused.add(id);
