@@ -160,8 +160,9 @@ function statusText(c: Container, now: number): string {
 
 /** One entry of `GET /containers/json`. */
 export function containerSummaryJson(c: Container, now = Date.now()): Record<string, unknown> {
-  const config = parseJson(c.configJson);
-  const hostConfig = parseJson(c.hostConfigJson);
+  // A container-svc older than the summary fields sends the JSON instead.
+  const config = c.configJson.length ? parseJson(c.configJson) : { Labels: c.labels };
+  const hostConfig = c.hostConfigJson.length ? parseJson(c.hostConfigJson) : { NetworkMode: c.networkMode };
   return {
     Id: c.id,
     Names: [`/${c.name}`],

@@ -79,6 +79,7 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
           limit: queryInt(query, 'limit') ?? 0,
           size: queryBool(query, 'size'),
           filters: filterValues(parseFilters(query.get('filters'))),
+          summary: true,
         });
         const now = Date.now();
         sendJson(res, 200, list.containers.map((c) => containerSummaryJson(c, now)));

@@ -29,7 +29,7 @@ export function containerHandlers(
   lifecycle: ContainerLifecycle,
   files: ContainerFilesStore,
 ): ServiceHandlers<typeof containerV1.ContainerService> {
-  const message = (id: string) => containerMessage(lifecycle.inspect(id), dirname(files.paths(id).hosts));
+  const message = (id: string, summary = false) => containerMessage(lifecycle.inspect(id), dirname(files.paths(id).hosts), summary);
   return {
     async createContainer(req) {
       return lifecycle.create(req.name, parseBody(req.configJson));
@@ -88,7 +88,7 @@ export function containerHandlers(
       return {
         containers: records.map((r) => {
           const size = sizes?.get(r.id);
-          return { ...message(r.id), ...(size ? { sizeRw: BigInt(size.rw), sizeRootFs: BigInt(size.rootFs) } : {}) };
+          return { ...message(r.id, req.summary), ...(size ? { sizeRw: BigInt(size.rw), sizeRootFs: BigInt(size.rootFs) } : {}) };
         }),
       };
     },

@@ -14,9 +14,20 @@ const statusValues: Record<ContainerStatus, containerV1.ContainerStatus> = {
 };
 
 const timestamp = (instant: Instant | undefined) => (instant ? instantParts(instant) : undefined);
-const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
-export function containerMessage(record: ContainerRecord, stateDir: string): containerV1.Container {
+/** A record's Config and HostConfig are replaced, never changed in place: their JSON is kept with them. */
+const jsonOf = new WeakMap<object, Buffer>();
+function json(value: object): Buffer {
+  let bytes = jsonOf.get(value);
+  if (!bytes) {
+    bytes = Buffer.from(JSON.stringify(value));
+    jsonOf.set(value, bytes);
+  }
+  return bytes;
+}
+
+/** A container for the API; a `summary` leaves Docker's Config and HostConfig JSON out. */
+export function containerMessage(record: ContainerRecord, stateDir: string, summary = false): containerV1.Container {
   return create(containerV1.ContainerSchema, {
     id: record.id,
     name: record.name,
@@ -37,8 +48,10 @@ export function containerMessage(record: ContainerRecord, stateDir: string): con
         log: record.state.health.log.map((probe) => ({ ...probe, start: timestamp(probe.start), end: timestamp(probe.end) })),
       },
     },
-    configJson: json(record.config),
-    hostConfigJson: json(record.hostConfig),
+    configJson: summary ? undefined : json(record.config),
+    hostConfigJson: summary ? undefined : json(record.hostConfig),
+    labels: record.config.Labels ?? {},
+    networkMode: record.hostConfig.NetworkMode ?? 'default',
     path: record.path,
     args: record.args,
     restartCount: record.restartCount,
