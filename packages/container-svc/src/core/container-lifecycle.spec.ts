@@ -112,8 +112,8 @@ describe('ContainerLifecycle', () => {
 
   it('releases the prepared task when the network cannot be attached', async () => {
     const { lifecycle, runtime, network } = setup();
-    const { id } = await lifecycle.create('', { Image: 'busybox' });
     network.failAttach = new Error('no namespace for you');
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
     await expect(lifecycle.start(id)).rejects.toThrow('no namespace for you');
     expect(runtime.prepared.size).toBe(0);
     expect(lifecycle.inspect(id).state).toMatchObject({ status: 'exited', exitCode: 128, error: 'no namespace for you' });
@@ -305,5 +305,25 @@ describe('ContainerLifecycle', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(lifecycle.inspect(id).state).toMatchObject({ status: 'exited', exitCode: 137, oomKilled: true });
     expect(events.actions).toContain('oom');
+  });
+
+  it('creates the task while the client gets ready to start it, and only once', async () => {
+    const { lifecycle, runtime } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    await lifecycle.start(id);
+    expect(runtime.created).toEqual([id]);
+    await lifecycle.stop(id, 0, '');
+    await lifecycle.start(id);
+    expect(runtime.created).toEqual([id, id]);
+  });
+
+  it('deletes a task created ahead of a start that never comes when the container is removed', async () => {
+    const { lifecycle, runtime, network } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runtime.prepared.has(id)).toBe(true);
+    await lifecycle.remove(id, false);
+    expect(runtime.prepared.size).toBe(0);
+    expect(network.attached.size).toBe(0);
   });
 });

@@ -23,6 +23,7 @@ import type {
   ContainerFilesStore,
   ContainerProbe,
   ContainerRuntime,
+  CreatedTask,
   ImageResolver,
   NetworkAttacher,
   RootfsFiles,
@@ -66,6 +67,8 @@ interface Run {
 }
 
 const stopTimeoutDefault = 10;
+/** How long a task created ahead of the start waits for it (docker run starts within milliseconds). */
+const warmTaskTtlMs = 5000;
 /** A label that makes an unhealthy container restart (`--label flotilla.on-unhealthy=restart`). */
 const onUnhealthyLabel = 'flotilla.on-unhealthy';
 /** dockerd samples stats once a second. */
@@ -84,6 +87,8 @@ export class ContainerLifecycle {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Containers being stopped by a restart: their exit neither removes them nor applies the policy. */
   private readonly restarting = new Set<string>();
+  /** Tasks created ahead of the start of containers just created (docker run). */
+  private readonly warmTasks = new Map<string, Promise<CreatedTask | undefined>>();
   /** Policy restarts waiting for their back-off. */
   private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
   private readonly backoff = new RestartBackoff();
@@ -236,6 +241,7 @@ export class ContainerLifecycle {
       }
       this.registry.put(record);
       this.opts.events.publish('create', record);
+      this.warmUp(record);
       return { id, warnings: request.warnings };
     } catch (err) {
       this.registry.releaseName(name, id);
@@ -258,23 +264,11 @@ export class ContainerLifecycle {
       if (record.state.status === 'removing' || record.state.status === 'dead') {
         throw EngineError.conflict(`container ${id} is marked for removal and cannot be started`);
       }
-      const networkMode = String(record.hostConfig.NetworkMode);
-      const hostNetwork = networkMode === 'host';
-      const detach = () => (hostNetwork ? Promise.resolve() : this.opts.network.detach(id).catch(() => undefined));
       let task: RunningTask;
       try {
-        // The namespace and the task's I/O and mounts do not depend on each other.
-        const [network, prepared] = await Promise.allSettled([
-          hostNetwork ? Promise.resolve() : this.opts.network.attach(id, networkMode, this.netnsPath(id)),
-          this.opts.runtime.prepareTask(record),
-        ]);
-        if (network.status === 'rejected' || prepared.status === 'rejected') {
-          if (prepared.status === 'fulfilled') await prepared.value.abort();
-          if (network.status === 'fulfilled') await detach();
-          throw network.status === 'rejected' ? network.reason : (prepared as PromiseRejectedResult).reason;
-        }
-        task = await prepared.value.start().catch(async (err) => {
-          await detach();
+        const created = (await this.takeWarmTask(id)) ?? (await this.createTask(record));
+        task = await created.start().catch(async (err) => {
+          await this.detachNetwork(record);
           throw err;
         });
       } catch (err) {
@@ -288,6 +282,61 @@ export class ContainerLifecycle {
       this.opts.events.publish('start', record);
       void this.persist(record);
     });
+  }
+
+  private detachNetwork(record: ContainerRecord): Promise<void> {
+    if (record.hostConfig.NetworkMode === 'host') return Promise.resolve();
+    return this.opts.network.detach(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'network not detached'));
+  }
+
+  /** The network namespace and the task, created and not started; nothing is left when it fails. */
+  private async createTask(record: ContainerRecord): Promise<CreatedTask> {
+    const networkMode = String(record.hostConfig.NetworkMode);
+    // The namespace and the task's I/O and mounts do not depend on each other.
+    const [network, prepared] = await Promise.allSettled([
+      networkMode === 'host' ? Promise.resolve() : this.opts.network.attach(record.id, networkMode, this.netnsPath(record.id)),
+      this.opts.runtime.prepareTask(record),
+    ]);
+    if (network.status === 'rejected' || prepared.status === 'rejected') {
+      if (prepared.status === 'fulfilled') await prepared.value.abort();
+      if (network.status === 'fulfilled') await this.detachNetwork(record);
+      throw network.status === 'rejected' ? network.reason : (prepared as PromiseRejectedResult).reason;
+    }
+    return prepared.value.create().catch(async (err) => {
+      await this.detachNetwork(record);
+      throw err;
+    });
+  }
+
+  /**
+   * Creates the task of a container just created, in the time the client takes to attach and
+   * ask for the start (docker run): the start then only has to start it. A task the start does
+   * not claim soon is deleted again.
+   */
+  private warmUp(record: ContainerRecord): void {
+    const id = record.id;
+    const warming = this.createTask(record).catch((err) => {
+      this.opts.warn({ err, id }, 'task not created ahead of the start');
+      return undefined;
+    });
+    this.warmTasks.set(id, warming);
+    setTimeout(() => void this.withLock(id, () => this.coolDown(id)), warmTaskTtlMs).unref();
+  }
+
+  /** The task created ahead of the start, if there is one and it was created. */
+  private async takeWarmTask(id: string): Promise<CreatedTask | undefined> {
+    const warming = this.warmTasks.get(id);
+    this.warmTasks.delete(id);
+    return warming;
+  }
+
+  /** Deletes a task created ahead of a start that did not come (or whose config changed). */
+  private async coolDown(id: string): Promise<void> {
+    const created = await this.takeWarmTask(id);
+    if (!created) return;
+    await created.abort();
+    const record = this.registry.get(id);
+    if (record) await this.detachNetwork(record);
   }
 
   /**
@@ -468,6 +517,7 @@ export class ContainerLifecycle {
   private async removeStopped(record: ContainerRecord): Promise<void> {
     if (!this.registry.get(record.id)) return;
     record.state = { ...record.state, status: 'removing' };
+    await this.coolDown(record.id);
     await Promise.all([
       this.opts.runtime.remove(record),
       this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed')),
@@ -555,6 +605,8 @@ export class ContainerLifecycle {
       const record = this.registry.find(id);
       const { hostConfig, warnings } = parseUpdateRequest(body, record.hostConfig, this.opts.host);
       record.hostConfig = hostConfig;
+      // A task created ahead of the start has the old limits.
+      await this.coolDown(id);
       await this.opts.runtime.updateResources(record, ociResources(hostConfig), isRunning(record.state));
       this.opts.events.publish('update', record);
       return warnings;
@@ -675,6 +727,9 @@ export class ContainerLifecycle {
         this.health.start(record);
       } else if (task?.status === 'stopped') {
         await this.recordExit(record.id, task.exit);
+      } else if (record.state.status === 'created') {
+        // Its task may have been created ahead of a start, with a network namespace.
+        await this.detachNetwork(record);
       } else if (record.state.status === 'restarting') {
         // Its back-off was under way when this service stopped.
         await this.scheduleRestart(record, this.backoff.next(record.id, 0));

@@ -52,9 +52,17 @@ export interface RunningTask {
 }
 
 export interface PreparedTask {
-  /** Creates and starts the task; cleans up after itself when it fails. */
+  /** Creates the task (runc's create: namespaces, mounts, seccomp) without starting it; cleans up when it fails. */
+  create(): Promise<CreatedTask>;
+  /** Releases what was prepared, for a task that is not created. */
+  abort(): Promise<void>;
+}
+
+/** A task created and not started: its process waits to exec the container's command. */
+export interface CreatedTask {
+  /** Starts the process; deletes the task when that fails. */
   start(): Promise<RunningTask>;
-  /** Releases what was prepared, for a start that does not happen. */
+  /** Deletes the task and releases its I/O, for a start that does not happen. */
   abort(): Promise<void>;
 }
 

@@ -173,21 +173,33 @@ export class ContainerdRuntime implements ContainerRuntime {
     this.ios.set(id, io);
     return {
       abort: release,
-      start: async () => {
-        let created = false;
+      create: async () => {
+        let pid: number;
         try {
-          const { pid } = await tasks.create({ containerId: id, rootfs: mounts, ...io.paths });
-          created = true;
-          const streams = io.attach();
-          // Waiting before starting: an exit that comes at once is never missed.
-          const exit = this.waitForExit(id);
-          await tasks.start({ containerId: id });
-          return { pid, stdout: streams.stdout, stderr: streams.stderr ?? nothing(), stdin: this.stdinOf(id, streams.stdin), exit };
+          ({ pid } = await tasks.create({ containerId: id, rootfs: mounts, ...io.paths }));
         } catch (err) {
-          if (created) await ignoreNotFound(tasks.delete({ containerId: id })).catch(() => undefined);
           await release();
           throw err;
         }
+        const streams = io.attach();
+        const abort = async () => {
+          await ignoreNotFound(tasks.delete({ containerId: id })).catch(() => undefined);
+          await release();
+        };
+        return {
+          abort,
+          start: async () => {
+            try {
+              // Waiting before starting: an exit that comes at once is never missed.
+              const exit = this.waitForExit(id);
+              await tasks.start({ containerId: id });
+              return { pid, stdout: streams.stdout, stderr: streams.stderr ?? nothing(), stdin: this.stdinOf(id, streams.stdin), exit };
+            } catch (err) {
+              await abort();
+              throw err;
+            }
+          },
+        };
       },
     };
   }
@@ -328,6 +340,11 @@ export class ContainerdRuntime implements ContainerRuntime {
     const found = await ignoreNotFound(this.containerd.tasks.get({ containerId: record.id }));
     const process = found?.process;
     if (!process) return undefined;
+    if (process.status === Status.CREATED) {
+      // Created ahead of a start that this service, gone meanwhile, will not make.
+      await this.deleteTask(record.id);
+      return undefined;
+    }
     if (process.status === Status.STOPPED) {
       return { status: 'stopped', exit: { exitCode: process.exitStatus, exitedAt: instantOf(process.exitedAt ? timestampDate(process.exitedAt) : new Date()) } };
     }

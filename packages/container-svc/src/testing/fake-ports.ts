@@ -85,19 +85,28 @@ export class FakeRuntime implements ContainerRuntime {
   async remove(record: ContainerRecord) {
     this.records.delete(record.id);
   }
-  /** Tasks prepared and not yet started or aborted. */
+  /** Tasks prepared or created, and not yet started or aborted. */
   readonly prepared = new Set<string>();
+  /** Containers whose task was created (ahead of its start or by it). */
+  readonly created: string[] = [];
   async prepareTask(record: ContainerRecord) {
     this.prepared.add(record.id);
+    const abort = async () => void this.prepared.delete(record.id);
     return {
-      start: async () => {
-        this.prepared.delete(record.id);
-        if (this.failStart) throw this.failStart;
-        const task = new FakeTask();
-        this.tasks.set(record.id, task);
-        return task.running(4242);
+      abort,
+      create: async () => {
+        this.created.push(record.id);
+        return {
+          abort,
+          start: async () => {
+            this.prepared.delete(record.id);
+            if (this.failStart) throw this.failStart;
+            const task = new FakeTask();
+            this.tasks.set(record.id, task);
+            return task.running(4242);
+          },
+        };
       },
-      abort: async () => void this.prepared.delete(record.id),
     };
   }
   async deleteTask(id: string) {
