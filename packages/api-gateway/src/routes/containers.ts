@@ -40,6 +40,11 @@ const waitConditions: Record<string, containerV1.WaitCondition> = {
 
 const newline = Buffer.from('\n');
 
+/** `t` and `signal` of stop and restart; the signal parameter arrived with API 1.42. */
+function stopOptions(query: URLSearchParams, apiVersion: string): { timeoutSeconds?: number; signal: string } {
+  return { timeoutSeconds: queryInt(query, 't'), signal: compareApiVersions(apiVersion, '1.42') >= 0 ? (query.get('signal') ?? '') : '' };
+}
+
 type AttachInput = MessageInitShape<typeof containerV1.AttachContainerRequestSchema>;
 
 /** The attach request stream: options first, then stdin as the client sends it, then its close. */
@@ -105,12 +110,7 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
       method: 'POST',
       pattern: '/containers/:id/stop',
       async handle({ res, params, query, apiVersion }) {
-        await backend.stopContainer({
-          id: params.id,
-          timeoutSeconds: queryInt(query, 't'),
-          // The signal parameter arrived with API 1.42.
-          signal: compareApiVersions(apiVersion, '1.42') >= 0 ? (query.get('signal') ?? '') : '',
-        });
+        await backend.stopContainer({ id: params.id, ...stopOptions(query, apiVersion) });
         sendEmpty(res, 204);
       },
     },
@@ -118,11 +118,7 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
       method: 'POST',
       pattern: '/containers/:id/restart',
       async handle({ res, params, query, apiVersion }) {
-        await backend.restartContainer({
-          id: params.id,
-          timeoutSeconds: queryInt(query, 't'),
-          signal: compareApiVersions(apiVersion, '1.42') >= 0 ? (query.get('signal') ?? '') : '',
-        });
+        await backend.restartContainer({ id: params.id, ...stopOptions(query, apiVersion) });
         sendEmpty(res, 204);
       },
     },

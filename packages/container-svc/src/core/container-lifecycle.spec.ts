@@ -326,4 +326,11 @@ describe('ContainerLifecycle', () => {
     expect(runtime.prepared.size).toBe(0);
     expect(network.attached.size).toBe(0);
   });
+
+  it('keeps only a few tasks waiting for their start', async () => {
+    const { lifecycle, runtime } = setup();
+    for (let i = 0; i < 6; i++) await lifecycle.create('', { Image: 'busybox' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runtime.created).toHaveLength(4);
+  });
 });

@@ -69,14 +69,17 @@ interface Run {
 const stopTimeoutDefault = 10;
 /** How long a task created ahead of the start waits for it (docker run starts within milliseconds). */
 const warmTaskTtlMs = 5000;
+/** Tasks created ahead of their start at any one time, at most. */
+const maxWarmTasks = 4;
 /** A label that makes an unhealthy container restart (`--label flotilla.on-unhealthy=restart`). */
 const onUnhealthyLabel = 'flotilla.on-unhealthy';
 /** dockerd samples stats once a second. */
 const statsIntervalMs = 1000;
 
 /**
- * Docker's container lifecycle over the ports: create, start, stop, kill, remove, wait and
- * attach, with the state every read is answered from kept in memory.
+ * Docker's container lifecycle over the ports: create, start, stop, kill, restart, pause, rename,
+ * update, remove, prune, wait and attach; restart policies and healthchecks; top and stats. The
+ * state every read is answered from is kept in memory.
  */
 export class ContainerLifecycle {
   private readonly registry = new ContainerRegistry();
@@ -105,7 +108,7 @@ export class ContainerLifecycle {
     opts.runtime.watchOom((id) => this.recordOom(id), this.closed.signal);
   }
 
-  /** Stops background work (health probes' timers stay bound to their containers). */
+  /** Stops watching for OOM kills (probe timers do not keep the process alive). */
   close(): void {
     this.closed.abort();
   }
@@ -311,10 +314,12 @@ export class ContainerLifecycle {
   /**
    * Creates the task of a container just created, in the time the client takes to attach and
    * ask for the start (docker run): the start then only has to start it. A task the start does
-   * not claim soon is deleted again.
+   * not claim soon is deleted again; only a few wait at any time.
    */
   private warmUp(record: ContainerRecord): void {
     const id = record.id;
+    // Many creates without starts (a script, a compose file) would hold many idle tasks.
+    if (this.warmTasks.size >= maxWarmTasks) return;
     const warming = this.createTask(record).catch((err) => {
       this.opts.warn({ err, id }, 'task not created ahead of the start');
       return undefined;

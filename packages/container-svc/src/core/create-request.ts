@@ -45,6 +45,13 @@ const namespaceModes: Record<string, readonly string[]> = {
   CgroupnsMode: ['', 'private', 'host'],
 };
 
+function restartPolicyProblems(policy: string, retries: number): string[] {
+  if (!restartPolicies.has(policy)) return [`invalid restart policy '${policy}'`];
+  if (retries < 0) return ['invalid restart policy: maximum retry count cannot be negative'];
+  if (retries > 0 && policy !== 'on-failure') return ["invalid restart policy: maximum retry count can only be used with 'on-failure'"];
+  return [];
+}
+
 function isEmpty(value: unknown): boolean {
   if (value === null || value === undefined) return true;
   if (Array.isArray(value)) return value.length === 0;
@@ -83,10 +90,7 @@ function configProblems(config: DockerConfig): string[] {
 function hostConfigProblems(hostConfig: HostConfig, host: HostFacts, unsupported: string[]): string[] {
   const problems: string[] = [];
   const policy = hostConfig.RestartPolicy?.Name ?? '';
-  const retries = hostConfig.RestartPolicy?.MaximumRetryCount ?? 0;
-  if (!restartPolicies.has(policy)) problems.push(`invalid restart policy '${policy}'`);
-  else if (retries < 0) problems.push('invalid restart policy: maximum retry count cannot be negative');
-  else if (retries > 0 && policy !== 'on-failure') problems.push("invalid restart policy: maximum retry count can only be used with 'on-failure'");
+  problems.push(...restartPolicyProblems(policy, hostConfig.RestartPolicy?.MaximumRetryCount ?? 0));
   if (hostConfig.AutoRemove && policy !== '' && policy !== 'no') problems.push("can't create 'AutoRemove' container with restart policy");
   if (typeof hostConfig.ShmSize === 'number' && hostConfig.ShmSize < 0) problems.push('SHM size can not be less than 0');
   const oomScoreAdj = Number(hostConfig.OomScoreAdj ?? 0);
@@ -186,11 +190,9 @@ export function parseUpdateRequest(body: unknown, current: HostConfig, host: Hos
   if (asked.RestartPolicy?.Name !== undefined && asked.RestartPolicy.Name !== '') {
     const policy = asked.RestartPolicy.Name;
     const retries = asked.RestartPolicy.MaximumRetryCount ?? 0;
-    if (current.AutoRemove && policy !== 'no') problems.push('Restart policy cannot be updated because AutoRemove is enabled for the container');
-    else if (!restartPolicies.has(policy)) problems.push(`invalid restart policy '${policy}'`);
-    else if (retries < 0) problems.push('invalid restart policy: maximum retry count cannot be negative');
-    else if (retries > 0 && policy !== 'on-failure') problems.push("invalid restart policy: maximum retry count can only be used with 'on-failure'");
-    else merged.RestartPolicy = { Name: policy, MaximumRetryCount: retries };
+    const policyProblems = current.AutoRemove && policy !== 'no' ? ['Restart policy cannot be updated because AutoRemove is enabled for the container'] : restartPolicyProblems(policy, retries);
+    problems.push(...policyProblems);
+    if (policyProblems.length === 0) merged.RestartPolicy = { Name: policy, MaximumRetryCount: retries };
   }
   const swap = current.MemorySwap ?? 0;
   if (asked.Memory && !asked.MemorySwap && swap > 0 && asked.Memory > swap) {
