@@ -37,6 +37,8 @@ const { Status } = api.taskTypes;
 const linuxResourcesTypeUrl = 'types.containerd.io/opencontainers/runtime-spec/1/LinuxResources';
 /** The type URL containerd gives an OCI process spec in Tasks.Exec (JSON in an Any). */
 const processSpecTypeUrl = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
+/** Images whose root filesystem files are remembered for the specs of their next containers. */
+const knownImageFiles = 64;
 /** dockerd keeps this much of a probe's output. */
 const maxProbeOutput = 4096;
 
@@ -95,6 +97,8 @@ function instantOf(date: Date): Instant {
 /** containerd's containers, snapshots and tasks behind the container lifecycle's port. */
 export class ContainerdRuntime implements ContainerRuntime {
   private readonly ios = new Map<string, TaskIo>();
+  /** Files of images' root filesystems that specs were made from, by chain ID (layers never change). */
+  private readonly imageFiles = new Map<string, Map<string, string | undefined>>();
   private readonly runtime: { name: string; options: ReturnType<typeof packRuncOptions> };
 
   constructor(
@@ -105,16 +109,17 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   async create(record: ContainerRecord, image: ResolvedImage, specFor: (rootfs: RootfsFiles) => Promise<object>): Promise<void> {
+    // A fresh snapshot holds its image's files: once they are known, the spec is made up front.
+    const spec = await this.specFromKnownFiles(image.chainId, specFor);
     // The record references its snapshot key before the snapshot exists: the GC then keeps the
-    // snapshot from the moment it is prepared, with no lease needed. Its spec needs the
-    // snapshot's files, so it follows once the snapshot is there.
+    // snapshot from the moment it is prepared, with no lease needed.
     await this.containerd.containers.create({
       container: {
         id: record.id,
-        labels: { 'flotilla.name': record.name, [imageIdLabel]: record.imageId },
+        labels: { [imageIdLabel]: record.imageId },
         image: record.image,
         runtime: this.runtime,
-        spec: packRuntimeSpec({ ociVersion: placeholderSpecVersion }),
+        spec: packRuntimeSpec((spec ?? { ociVersion: placeholderSpecVersion }) as RuntimeSpec),
         snapshotter: image.snapshotter,
         snapshotKey: record.id,
         extensions: { [recordExtension]: packJsonAny(recordTypeUrl, record) },
@@ -122,9 +127,18 @@ export class ContainerdRuntime implements ContainerRuntime {
     });
     try {
       const { mounts } = await this.containerd.snapshots.prepare({ snapshotter: image.snapshotter, key: record.id, parent: image.chainId });
-      const spec = await specFor((path) => readRootfsFile(mounts, path));
+      if (spec) return;
+      const seen = new Map<string, string | undefined>();
+      const built = await specFor(async (path) => {
+        const content = await readRootfsFile(mounts, path);
+        seen.set(path, content);
+        return content;
+      });
+      // A few images at a time is what creates in a row use; the rest is read again when needed.
+      if (this.imageFiles.size >= knownImageFiles) this.imageFiles.clear();
+      this.imageFiles.set(image.chainId, seen);
       await this.containerd.containers.update({
-        container: { id: record.id, spec: packRuntimeSpec(spec as RuntimeSpec) },
+        container: { id: record.id, spec: packRuntimeSpec(built as RuntimeSpec) },
         updateMask: { paths: ['spec'] },
       });
     } catch (err) {
@@ -133,6 +147,25 @@ export class ContainerdRuntime implements ContainerRuntime {
       throw err;
     }
   }
+
+  /** The spec from the files an earlier container of the image read, when it needs no others. */
+  private async specFromKnownFiles(chainId: string, specFor: (rootfs: RootfsFiles) => Promise<object>): Promise<object | undefined> {
+    const known = this.imageFiles.get(chainId);
+    if (!known) return undefined;
+    let missed = false;
+    try {
+      const spec = await specFor(async (path) => {
+        if (!known.has(path)) missed = true;
+        return known.get(path);
+      });
+      return missed ? undefined : spec;
+    } catch (err) {
+      // A file it did not have may be why it failed: the snapshot will say.
+      if (missed) return undefined;
+      throw err;
+    }
+  }
+
 
   private stdinOf(id: string, socket: Socket | undefined): StdinWriter | undefined {
     return stdinWriter(socket, () => this.containerd.tasks.closeIO({ containerId: id, stdin: true }), this.opts.warn);
