@@ -509,7 +509,9 @@ export class ContainerLifecycle {
       if (!force) {
         throw EngineError.conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
       }
-      await this.killNow(this.registry.find(id)).catch((err) => this.opts.warn({ err, id }, 'kill failed'));
+      const record = this.registry.find(id);
+      this.opts.events.publish('kill', record, { signal: String(SIGKILL) });
+      await this.killNow(record).catch((err) => this.opts.warn({ err, id }, 'kill failed'));
       await this.waitForExit(id);
     }
     await this.withLock(id, async () => {
