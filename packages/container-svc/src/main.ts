@@ -3,6 +3,7 @@ import { connectChannel, containerV1, createClient, imageV1, networkV1, serviceR
 import { connectEventPublisher, envString, packageVersion, runService, untilAvailable } from '@flotilla/kit';
 import { connectContainerd } from '@flotilla/containerd';
 import { ContainerLifecycle } from './core/container-lifecycle.js';
+import { ContainerObserver } from './core/container-observer.js';
 import { containerHandlers } from './grpc/container-handlers.js';
 import { ContainerdRuntime } from './runtime/containerd-runtime.js';
 import { ContainerFilesDir } from './runtime/container-files.js';
@@ -31,6 +32,7 @@ void runService({
     const imageChannel = own(connectChannel(envString('FLOTILLA_IMAGE_SVC_ADDRESS')));
     const networkChannel = own(connectChannel(envString('FLOTILLA_NETWORK_SVC_ADDRESS')));
     const files = new ContainerFilesDir(join(stateDir, 'containers'));
+    const cgroupParent = envString('FLOTILLA_CGROUP_PARENT', '/flotilla');
     const lifecycle = own(
       new ContainerLifecycle({
         runtime: new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), runcRoot: join(runDir, 'runc'), warn }),
@@ -39,13 +41,13 @@ void runService({
         files,
         events: new NatsContainerEvents(events),
         host: readHostFacts(envString('FLOTILLA_INIT_BINARY', '/usr/bin/tini-static')),
-        probe: { stats: readCgroupStats, pids: cgroupPids, processTable },
         netnsDir: envString('FLOTILLA_NETNS_DIR', '/run/flotilla/netns'),
-        cgroupParent: envString('FLOTILLA_CGROUP_PARENT', '/flotilla'),
+        cgroupParent,
         warn,
       }),
     );
     await lifecycle.recover();
-    return [serviceRegistration(containerV1.ContainerService, containerHandlers(lifecycle, files), logger)];
+    const observer = new ContainerObserver(lifecycle, { stats: readCgroupStats, pids: cgroupPids, processTable }, cgroupParent);
+    return [serviceRegistration(containerV1.ContainerService, containerHandlers(lifecycle, observer, files), logger)];
   },
 });

@@ -1,26 +1,4 @@
-import { ContainerLifecycle } from './container-lifecycle';
-import { FakeFiles, FakeNetwork, FakeRuntime, RecordingEvents, fakeHost, fakeImages, fakeProbe } from '../testing/fake-ports';
-
-function setup() {
-  const runtime = new FakeRuntime();
-  const network = new FakeNetwork();
-  const files = new FakeFiles();
-  const events = new RecordingEvents();
-  const lifecycle = new ContainerLifecycle({
-    runtime,
-    images: fakeImages,
-    network,
-    files,
-    events,
-    host: fakeHost,
-    probe: fakeProbe,
-    netnsDir: '/netns',
-    cgroupParent: '/test',
-    outputDrainMs: 50,
-    warn: () => undefined,
-  });
-  return { lifecycle, runtime, network, files, events };
-}
+import { lifecycleOnFakes as setup } from '../testing/fake-lifecycle';
 
 async function text(iterable: AsyncIterable<{ data: Uint8Array }>): Promise<string> {
   let out = '';
@@ -261,22 +239,7 @@ describe('ContainerLifecycle', () => {
   });
 
 
-  it('lists the processes of a running container only', async () => {
-    const { lifecycle } = setup();
-    const { id } = await lifecycle.create('', { Image: 'busybox' });
-    await expect(lifecycle.top(id, '')).rejects.toThrow(`Container ${id} is not running`);
-    await lifecycle.start(id);
-    expect(await lifecycle.top(id, '')).toEqual({ titles: ['PID', 'CMD'], processes: [['4242', 'sleep']] });
-  });
 
-  it('gives one empty stats sample for a stopped container', async () => {
-    const { lifecycle } = setup();
-    const { id } = await lifecycle.create('quiet', { Image: 'busybox' });
-    const samples = [];
-    for await (const sample of lifecycle.stats(id, { stream: true, oneShot: false }, new AbortController().signal)) samples.push(sample);
-    expect(samples).toHaveLength(1);
-    expect(samples[0]).toMatchObject({ id, name: '/quiet' });
-  });
 
   it('reports health changes as events and restarts an unhealthy container that asks for it', async () => {
     const { lifecycle, runtime, events } = setup();

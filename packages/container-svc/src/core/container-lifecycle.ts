@@ -9,7 +9,6 @@ import { containerFilter, pruneFilter, type Filters } from './container-filters.
 import { parseCreateRequest, parseUpdateRequest } from './create-request.js';
 import { ociResources } from './resources.js';
 import { RestartBackoff, restartsAfterExit } from './restart-policy.js';
-import { dockerStatsJson, type RawStats } from './stats-json.js';
 import { commandOf, mergeImageConfig } from './image-config-merge.js';
 import { now } from './instant.js';
 import type { HostFacts } from './host-facts.js';
@@ -21,7 +20,6 @@ import { generateName, normaliseName } from './container-names.js';
 import type {
   ContainerEventSink,
   ContainerFilesStore,
-  ContainerProbe,
   ContainerRuntime,
   CreatedTask,
   ImageResolver,
@@ -39,7 +37,6 @@ export interface LifecycleOptions {
   files: ContainerFilesStore;
   events: ContainerEventSink;
   host: HostFacts;
-  probe: ContainerProbe;
   /** Where network namespaces of containers are kept (`<dir>/<id>`). */
   netnsDir: string;
   /** cgroup parent of every container (cgroupfs path). */
@@ -73,8 +70,6 @@ const warmTaskTtlMs = 5000;
 const maxWarmTasks = 4;
 /** A label that makes an unhealthy container restart (`--label flotilla.on-unhealthy=restart`). */
 const onUnhealthyLabel = 'flotilla.on-unhealthy';
-/** dockerd samples stats once a second. */
-const statsIntervalMs = 1000;
 
 /**
  * Docker's container lifecycle over the ports: create, start, stop, kill, restart, pause, rename,
@@ -642,47 +637,9 @@ export class ContainerLifecycle {
     return { deleted, spaceReclaimed };
   }
 
-  private cgroupPath(id: string): string {
-    return `${this.opts.cgroupParent}/${id}`;
-  }
-
-  /** `docker top`: the container's processes as the host's ps shows them. */
-  async top(idOrName: string, psArgs: string): Promise<{ titles: string[]; processes: string[][] }> {
-    const record = this.registry.find(idOrName);
-    if (!this.runs.has(record.id)) throw EngineError.conflict(`Container ${record.id} is not running`);
-    const pids = await this.opts.probe.pids(this.cgroupPath(record.id));
-    return this.opts.probe.processTable(pids, psArgs);
-  }
-
-  /**
-   * `docker stats`: Docker's stats objects, each with the previous sample's CPU figures. A
-   * stopped container gives one empty sample. Without `stream`, the one sample waits a second
-   * for CPU figures to compare with unless `oneShot`.
-   */
-  async *stats(idOrName: string, options: { stream: boolean; oneShot: boolean }, signal: AbortSignal): AsyncGenerator<Record<string, unknown>> {
-    const record = this.registry.find(idOrName);
-    const sample = () => {
-      if (!this.runs.has(record.id)) return Promise.resolve(undefined);
-      const pid = record.hostConfig.NetworkMode === 'host' ? 0 : record.state.pid;
-      return this.opts.probe.stats(this.cgroupPath(record.id), pid);
-    };
-    const json = (current: RawStats | undefined, previous: RawStats | undefined) => dockerStatsJson(current, previous, { id: record.id, name: record.name });
-    let previous: RawStats | undefined;
-    let current = await sample();
-    if (!current) {
-      yield json(undefined, undefined);
-      return;
-    }
-    if (!options.stream && !options.oneShot) {
-      await delay(statsIntervalMs, signal);
-      [previous, current] = [current, await sample()];
-    }
-    for (;;) {
-      yield json(current, previous);
-      if (!options.stream || !current || signal.aborted) return;
-      await delay(statsIntervalMs, signal);
-      [previous, current] = [current, await sample()];
-    }
+  /** Whether the container's process runs (or is paused): it has a task this service follows. */
+  hasTask(id: string): boolean {
+    return this.runs.has(id);
   }
 
   private persist(record: ContainerRecord): Promise<void> {
@@ -750,16 +707,7 @@ export class ContainerLifecycle {
   }
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms).unref();
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { EngineError, containerV1, type ServiceHandlers } from '@flotilla/proto';
 import type { Filters } from '../core/container-filters.js';
 import type { ContainerLifecycle, WaitCondition } from '../core/container-lifecycle.js';
+import type { ContainerObserver } from '../core/container-observer.js';
 import type { ContainerFilesStore } from '../core/ports.js';
 import { containerMessage } from './container-message.js';
 
@@ -27,6 +28,7 @@ function parseBody(bytes: Uint8Array): unknown {
 
 export function containerHandlers(
   lifecycle: ContainerLifecycle,
+  observer: ContainerObserver,
   files: ContainerFilesStore,
 ): ServiceHandlers<typeof containerV1.ContainerService> {
   const message = (id: string, summary = false) => containerMessage(lifecycle.inspect(id), dirname(files.paths(id).hosts), summary);
@@ -115,11 +117,11 @@ export function containerHandlers(
       return { warnings: await lifecycle.update(req.id, parseBody(req.updateJson)) };
     },
     async topContainer(req) {
-      const { titles, processes } = await lifecycle.top(req.id, req.psArgs);
+      const { titles, processes } = await observer.top(req.id, req.psArgs);
       return { titles, processes: processes.map((fields) => ({ fields })) };
     },
     async *statsContainer(req, ctx): AsyncGenerator<MessageInitShape<typeof containerV1.StatsContainerResponseSchema>> {
-      for await (const stats of lifecycle.stats(req.id, { stream: req.stream, oneShot: req.oneShot }, ctx.signal)) {
+      for await (const stats of observer.stats(req.id, { stream: req.stream, oneShot: req.oneShot }, ctx.signal)) {
         yield { statsJson: Buffer.from(JSON.stringify(stats)) };
       }
     },
