@@ -1,17 +1,17 @@
 import { chmodSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { connectChannel, createClient, containerV1, imageV1 } from '@flotilla/proto';
-import { createLogger, envInt, envString, onTerminate, packageVersion, prepareUnixSocket } from '@flotilla/kit';
+import { connectEventFeed, createLogger, envInt, envString, onTerminate, packageVersion, prepareUnixSocket } from '@flotilla/kit';
 import { createApiServer } from './http/api-server.js';
 import { Router } from './http/router.js';
 import { containerRoutes } from './routes/containers.js';
 import { imageRoutes } from './routes/images.js';
 import { authRoutes } from './routes/auth.js';
 import { systemRoutes } from './routes/system.js';
-
+import { eventRoutes } from './routes/events.js';
 
 /** Composition root of the gateway: one gRPC client per service, one router per API area. */
-function main(): void {
+async function main(): Promise<void> {
   const engineVersion = packageVersion(__dirname);
   const logger = createLogger('api-gateway', engineVersion);
   const socketPath = envString('FLOTILLA_API_SOCKET', '/run/flotilla/docker.sock');
@@ -19,6 +19,7 @@ function main(): void {
   const imageChannel = connectChannel(envString('FLOTILLA_IMAGE_SVC_ADDRESS'));
   const containers = createClient(containerV1.ContainerService, containerChannel);
   const images = createClient(imageV1.ImageService, imageChannel);
+  const events = await connectEventFeed(envString('FLOTILLA_NATS_URL'), logger);
 
   const router = new Router([
     ...systemRoutes(
@@ -28,6 +29,7 @@ function main(): void {
     ...containerRoutes(containers),
     ...imageRoutes(images),
     ...authRoutes(images),
+    ...eventRoutes(events),
   ]);
   const server = createApiServer({ router, logger, engineVersion });
   const servers: Server[] = [server];
@@ -59,7 +61,11 @@ function main(): void {
     );
     containerChannel.close();
     imageChannel.close();
+    await events.close();
   });
 }
 
-main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
