@@ -9,6 +9,7 @@ import { containerFilter, pruneFilter, type Filters } from './container-filters.
 import { parseCreateRequest, parseUpdateRequest } from './create-request.js';
 import { ociResources } from './resources.js';
 import { RestartBackoff, restartsAfterExit } from './restart-policy.js';
+import { WarmTasks } from './warm-tasks.js';
 import { commandOf, mergeImageConfig } from './image-config-merge.js';
 import { now } from './instant.js';
 import type { HostFacts } from './host-facts.js';
@@ -64,10 +65,6 @@ interface Run {
 }
 
 const stopTimeoutDefault = 10;
-/** How long a task created ahead of the start waits for it (docker run starts within milliseconds). */
-const warmTaskTtlMs = 5000;
-/** Tasks created ahead of their start at any one time, at most. */
-const maxWarmTasks = 4;
 /** A label that makes an unhealthy container restart (`--label flotilla.on-unhealthy=restart`). */
 const onUnhealthyLabel = 'flotilla.on-unhealthy';
 
@@ -85,8 +82,7 @@ export class ContainerLifecycle {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Containers being stopped by a restart: their exit neither removes them nor applies the policy. */
   private readonly restarting = new Set<string>();
-  /** Tasks created ahead of the start of containers just created (docker run). */
-  private readonly warmTasks = new Map<string, Promise<CreatedTask | undefined>>();
+  private readonly warmTasks = new WarmTasks((id) => void this.withLock(id, () => this.coolDown(id)));
   /** Policy restarts waiting for their back-off. */
   private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
   private readonly backoff = new RestartBackoff();
@@ -264,7 +260,7 @@ export class ContainerLifecycle {
       }
       let task: RunningTask;
       try {
-        const created = (await this.takeWarmTask(id)) ?? (await this.createTask(record));
+        const created = (await this.warmTasks.take(id)) ?? (await this.createTask(record));
         task = await created.start().catch(async (err) => {
           await this.detachNetwork(record);
           throw err;
@@ -306,33 +302,19 @@ export class ContainerLifecycle {
     });
   }
 
-  /**
-   * Creates the task of a container just created, in the time the client takes to attach and
-   * ask for the start (docker run): the start then only has to start it. A task the start does
-   * not claim soon is deleted again; only a few wait at any time.
-   */
+  /** Creates the task of a container just created, for its start to claim (see WarmTasks). */
   private warmUp(record: ContainerRecord): void {
-    const id = record.id;
-    // Many creates without starts (a script, a compose file) would hold many idle tasks.
-    if (this.warmTasks.size >= maxWarmTasks) return;
-    const warming = this.createTask(record).catch((err) => {
-      this.opts.warn({ err, id }, 'task not created ahead of the start');
-      return undefined;
-    });
-    this.warmTasks.set(id, warming);
-    setTimeout(() => void this.withLock(id, () => this.coolDown(id)), warmTaskTtlMs).unref();
-  }
-
-  /** The task created ahead of the start, if there is one and it was created. */
-  private async takeWarmTask(id: string): Promise<CreatedTask | undefined> {
-    const warming = this.warmTasks.get(id);
-    this.warmTasks.delete(id);
-    return warming;
+    this.warmTasks.add(record.id, () =>
+      this.createTask(record).catch((err) => {
+        this.opts.warn({ err, id: record.id }, 'task not created ahead of the start');
+        return undefined;
+      }),
+    );
   }
 
   /** Deletes a task created ahead of a start that did not come (or whose config changed). */
   private async coolDown(id: string): Promise<void> {
-    const created = await this.takeWarmTask(id);
+    const created = await this.warmTasks.take(id);
     if (!created) return;
     await created.abort();
     const record = this.registry.get(id);
