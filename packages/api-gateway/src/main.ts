@@ -9,6 +9,7 @@ import { imageRoutes } from './routes/images.js';
 import { authRoutes } from './routes/auth.js';
 import { systemRoutes } from './routes/system.js';
 import { eventRoutes } from './routes/events.js';
+import { execRoutes } from './routes/exec.js';
 
 /** Composition root of the gateway: one gRPC client per service, one router per API area. */
 async function main(): Promise<void> {
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       { containers, images },
     ),
     ...containerRoutes(containers),
+    ...execRoutes(containers),
     ...imageRoutes(images),
     ...authRoutes(images),
     ...eventRoutes(events),

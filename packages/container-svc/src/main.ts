@@ -4,6 +4,7 @@ import { connectEventPublisher, envString, packageVersion, runService, untilAvai
 import { connectContainerd } from '@flotilla/containerd';
 import { ContainerLifecycle } from './core/container-lifecycle.js';
 import { ContainerObserver } from './core/container-observer.js';
+import { ExecSessions } from './core/exec-sessions.js';
 import { containerHandlers } from './grpc/container-handlers.js';
 import { ContainerdRuntime } from './runtime/containerd-runtime.js';
 import { ContainerFilesDir } from './runtime/container-files.js';
@@ -33,14 +34,17 @@ void runService({
     const networkChannel = own(connectChannel(envString('FLOTILLA_NETWORK_SVC_ADDRESS')));
     const files = new ContainerFilesDir(join(stateDir, 'containers'));
     const cgroupParent = envString('FLOTILLA_CGROUP_PARENT', '/flotilla');
+    const runtime = new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), runcRoot: join(runDir, 'runc'), warn });
+    const containerEvents = new NatsContainerEvents(events);
+    const host = readHostFacts(envString('FLOTILLA_INIT_BINARY', '/usr/bin/tini-static'));
     const lifecycle = own(
       new ContainerLifecycle({
-        runtime: new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), runcRoot: join(runDir, 'runc'), warn }),
+        runtime,
         images: new ImageServiceResolver(createClient(imageV1.ImageService, imageChannel)),
         network: new NetworkServiceAttacher(createClient(networkV1.NetworkService, networkChannel)),
         files,
-        events: new NatsContainerEvents(events),
-        host: readHostFacts(envString('FLOTILLA_INIT_BINARY', '/usr/bin/tini-static')),
+        events: containerEvents,
+        host,
         netnsDir: envString('FLOTILLA_NETNS_DIR', '/run/flotilla/netns'),
         cgroupParent,
         warn,
@@ -48,6 +52,7 @@ void runService({
     );
     await lifecycle.recover();
     const observer = new ContainerObserver(lifecycle, { stats: readCgroupStats, pids: cgroupPids, processTable }, cgroupParent);
-    return [serviceRegistration(containerV1.ContainerService, containerHandlers(lifecycle, observer, files), logger)];
+    const execs = new ExecSessions({ runtime, containers: lifecycle, events: containerEvents, host, warn });
+    return [serviceRegistration(containerV1.ContainerService, containerHandlers(lifecycle, observer, execs, files), logger)];
   },
 });

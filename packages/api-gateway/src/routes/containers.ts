@@ -3,10 +3,10 @@ import { EngineError, containerV1, type ServiceClient } from '@flotilla/proto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Route, HijackContext, RequestContext } from '../http/router.js';
 import { drained, queryBool, queryInt, readJsonBody, sendEmpty, sendJson } from '../http/responses.js';
-import { multiplexedStreamContentType, rawStreamContentType, StreamType, writeFrame } from '../wire/stream-framing.js';
 import { containerInspectJson, containerSummaryJson } from '../docker/container-json.js';
 import { compareApiVersions } from '../http/api-version.js';
 import { filterValues, parseFilters } from '../wire/filters.js';
+import { attachedContentType, writeOutput } from './attached-output.js';
 
 /** What the container routes need from container-svc, and nothing more. */
 export type ContainerBackend = Pick<
@@ -249,15 +249,9 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
         for await (const msg of backend.attachContainer(attachInput(options, socket, head, withStdin), { signal: controller.signal })) {
           if (msg.response.case === 'attached') {
             tty = msg.response.value.tty;
-            // Before 1.42 dockerd labelled multiplexed output as a raw stream too.
-            const multiplexed = !tty && compareApiVersions(apiVersion, '1.42') >= 0;
-            accept(multiplexed ? multiplexedStreamContentType : rawStreamContentType);
+            accept(attachedContentType(tty, apiVersion));
           } else if (msg.response.case === 'output') {
-            const { stream, data } = msg.response.value;
-            const more = tty
-              ? socket.write(data)
-              : writeFrame(socket, stream === containerV1.OutputStream.STDERR ? StreamType.Stderr : StreamType.Stdout, data);
-            if (!more) await drained(socket);
+            if (!writeOutput(socket, tty, msg.response.value)) await drained(socket);
           }
         }
         socket.end();

@@ -75,6 +75,23 @@ export interface RecoveredContainer {
     | undefined;
 }
 
+/** A process to run in a running container, over what its spec's process has. */
+export interface ExecProcess {
+  args: string[];
+  /** Merged over the container's environment. */
+  env?: readonly string[];
+  cwd?: string;
+  user?: { uid: number; gid: number; additionalGids: number[] };
+  capabilities?: readonly string[];
+  terminal: boolean;
+  stdin: boolean;
+}
+
+/** An exec'd process that runs; `release` deletes it once it has exited and its output is read. */
+export interface RunningExec extends RunningTask {
+  release(): Promise<void>;
+}
+
 /** containerd: container records, their snapshots and their tasks. */
 export interface ContainerRuntime {
   /**
@@ -91,6 +108,12 @@ export interface ContainerRuntime {
   /** Deletes the exited task and its I/O. */
   deleteTask(id: string): Promise<void>;
   signal(id: string, signal: number): Promise<void>;
+  /** Starts a process in the running container (Tasks.Exec). */
+  exec(record: ContainerRecord, execId: string, process: ExecProcess): Promise<RunningExec>;
+  resizeExec(id: string, execId: string, width: number, height: number): Promise<void>;
+  killExec(id: string, execId: string, signal: number): Promise<void>;
+  /** A file of the container's root filesystem as it is now; undefined when absent. */
+  readContainerFile(record: ContainerRecord, path: string): Promise<string | undefined>;
   /**
    * Runs a probe (a healthcheck's command) in the running container as its own user, with the
    * first 4096 bytes of its output; past `timeoutMs` it is killed and reported as timed out.

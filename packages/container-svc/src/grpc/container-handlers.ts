@@ -4,6 +4,7 @@ import { EngineError, containerV1, type ServiceHandlers } from '@flotilla/proto'
 import type { Filters } from '../core/container-filters.js';
 import type { ContainerLifecycle, WaitCondition } from '../core/container-lifecycle.js';
 import type { ContainerObserver } from '../core/container-observer.js';
+import type { ExecSessions } from '../core/exec-sessions.js';
 import type { ContainerFilesStore } from '../core/ports.js';
 import { containerMessage } from './container-message.js';
 
@@ -29,6 +30,7 @@ function parseBody(bytes: Uint8Array): unknown {
 export function containerHandlers(
   lifecycle: ContainerLifecycle,
   observer: ContainerObserver,
+  execs: ExecSessions,
   files: ContainerFilesStore,
 ): ServiceHandlers<typeof containerV1.ContainerService> {
   const message = (id: string, summary = false) => containerMessage(lifecycle.inspect(id), dirname(files.paths(id).hosts), summary);
@@ -124,6 +126,39 @@ export function containerHandlers(
       for await (const stats of observer.stats(req.id, { stream: req.stream, oneShot: req.oneShot }, ctx.signal)) {
         yield { statsJson: Buffer.from(JSON.stringify(stats)) };
       }
+    },
+    async createExec(req) {
+      return { id: execs.create(req.containerId, parseBody(req.configJson)) };
+    },
+    async *startExec(requests, ctx): AsyncGenerator<MessageInitShape<typeof containerV1.StartExecResponseSchema>> {
+      const iterator = requests[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done || first.value.request.case !== 'options') throw EngineError.invalid('an exec start must begin with its options');
+      const attachment = await execs.start(first.value.request.value.id, first.value.request.value.detach);
+      if (!attachment) {
+        yield { response: { case: 'started', value: { tty: false } } };
+        return;
+      }
+      void (async () => {
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+          const request = next.value.request;
+          if (request.case === 'stdin') await attachment.writeStdin(request.value);
+          else if (request.case === 'closeStdin') attachment.closeStdin();
+        }
+      })().catch(() => undefined);
+      yield { response: { case: 'started', value: { tty: attachment.tty } } };
+      for await (const chunk of attachment.output) {
+        if (ctx.signal.aborted) break;
+        const stream = chunk.stream === 'stderr' ? containerV1.OutputStream.STDERR : containerV1.OutputStream.STDOUT;
+        yield { response: { case: 'output', value: { stream, data: chunk.data } } };
+      }
+    },
+    async inspectExec(req) {
+      return { execJson: Buffer.from(JSON.stringify(execs.inspect(req.id))) };
+    },
+    async resizeExecTty(req) {
+      await execs.resize(req.id, req.width, req.height);
+      return {};
     },
     async pruneContainers(req) {
       const { deleted, spaceReclaimed } = await lifecycle.prune(filtersOf(req.filters));

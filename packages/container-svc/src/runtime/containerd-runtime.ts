@@ -24,7 +24,8 @@ import {
   type TaskIoOptions,
 } from '@flotilla/containerd';
 import type { ContainerRecord } from '../core/container-record.js';
-import type { ContainerRuntime, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
+import type { ContainerRuntime, ExecProcess, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
+import { mergeEnv } from '../core/image-config-merge.js';
 import { readRootfsFile } from './rootfs-files.js';
 import type { Instant } from '../core/instant.js';
 import { timedOutProbe, type ProbeResult } from '../core/health-monitor.js';
@@ -273,35 +274,76 @@ export class ContainerdRuntime implements ContainerRuntime {
     return unpackRuntimeSpec(container?.spec).process as Record<string, unknown>;
   }
 
-  async runProbe(record: ContainerRecord, execId: string, args: string[], timeoutMs: number): Promise<ProbeResult> {
+  async exec(record: ContainerRecord, execId: string, options: ExecProcess): Promise<RunningExec> {
     const { tasks } = this.containerd;
     const containerId = record.id;
-    const io = await prepareTaskIo({ directory: join(this.opts.ioDir, containerId), processId: execId });
+    const io = await prepareTaskIo({ directory: join(this.opts.ioDir, containerId), processId: execId, stdin: options.stdin, terminal: options.terminal });
     let created = false;
+    const release = async () => {
+      if (created) await ignoreNotFound(tasks.deleteProcess({ containerId, execId })).catch(() => undefined);
+      await io.dispose();
+    };
     try {
-      const process = { ...(await this.processOf(containerId)), args, terminal: false };
+      const base = (await this.processOf(containerId)) as { env?: string[]; capabilities?: Record<string, string[]> };
+      const process = {
+        ...base,
+        args: options.args,
+        terminal: options.terminal,
+        env: options.env ? mergeEnv(base.env ?? [], options.env) : base.env,
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        ...(options.user ? { user: options.user } : {}),
+        ...(options.capabilities ? { capabilities: { bounding: options.capabilities, effective: options.capabilities, permitted: options.capabilities } } : {}),
+      };
       await tasks.exec({ containerId, execId, ...io.paths, spec: packJsonAny(processSpecTypeUrl, process) });
       created = true;
-      const streams = io.attach();
-      // Either may fail once the container goes away; the probe's answer is then decided elsewhere.
-      const output = firstBytes([streams.stdout, ...(streams.stderr ? [streams.stderr] : [])], maxProbeOutput).catch(() => '');
       // Waiting before starting: an exit that comes at once is never missed.
-      const exited = tasks.wait({ containerId, execId });
-      exited.catch(() => undefined);
-      await tasks.start({ containerId, execId });
-      const finished = await Promise.race([exited, sleep(timeoutMs).then(() => undefined)]);
+      const exit = tasks.wait({ containerId, execId }).then(({ exitStatus, exitedAt }) => ({
+        exitCode: exitStatus,
+        exitedAt: instantOf(exitedAt ? timestampDate(exitedAt) : new Date()),
+      }));
+      exit.catch(() => undefined);
+      const { pid } = await tasks.start({ containerId, execId });
+      // An exec'd process's stdin is opened by the shim at its start, not at its creation.
+      const streams = io.attach();
+      const stdin = stdinWriter(streams.stdin, () => tasks.closeIO({ containerId, execId, stdin: true }), this.opts.warn);
+      return { pid, stdout: streams.stdout, stderr: streams.stderr ?? nothing(), stdin, exit, release };
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  }
+
+  async resizeExec(id: string, execId: string, width: number, height: number): Promise<void> {
+    await this.containerd.tasks.resizePty({ containerId: id, execId, width, height });
+  }
+
+  async killExec(id: string, execId: string, signal: number): Promise<void> {
+    await this.containerd.tasks.kill({ containerId: id, execId, signal, all: false });
+  }
+
+  async readContainerFile(record: ContainerRecord, path: string): Promise<string | undefined> {
+    const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
+    return readRootfsFile(mounts, path);
+  }
+
+  async runProbe(record: ContainerRecord, execId: string, args: string[], timeoutMs: number): Promise<ProbeResult> {
+    let run: RunningExec | undefined;
+    try {
+      run = await this.exec(record, execId, { args, terminal: false, stdin: false });
+      // The output may fail once the container goes away; the probe's answer is then decided elsewhere.
+      const output = firstBytes([run.stdout, run.stderr], maxProbeOutput).catch(() => '');
+      const finished = await Promise.race([run.exit, sleep(timeoutMs).then(() => undefined)]);
       if (!finished) {
-        await tasks.kill({ containerId, execId, signal: 9, all: false }).catch(() => undefined);
-        await exited.catch(() => undefined);
+        await this.killExec(record.id, execId, 9).catch(() => undefined);
+        await run.exit.catch(() => undefined);
         return timedOutProbe(timeoutMs);
       }
-      return { exitCode: finished.exitStatus, output: await output };
+      return { exitCode: finished.exitCode, output: await output };
     } catch (err) {
       // dockerd records a probe that could not run as a failure saying why.
       return { exitCode: -1, output: (err as Error).message };
     } finally {
-      if (created) await ignoreNotFound(tasks.deleteProcess({ containerId, execId })).catch(() => undefined);
-      await io.dispose();
+      await run?.release();
     }
   }
 

@@ -8,6 +8,7 @@ import type {
   ContainerFilesStore,
   ContainerProbe,
   ContainerRuntime,
+  ExecProcess,
   ImageResolver,
   NetworkAttacher,
   RecoveredContainer,
@@ -119,6 +120,20 @@ export class FakeRuntime implements ContainerRuntime {
     if (signal === 9) this.tasks.get(id)?.finish(137);
     // The reply of a real kill arrives after the exit may already be seen.
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  /** Execs started, with what they were started with; each exits with 0 after echoing its args. */
+  readonly execs: [string, ExecProcess][] = [];
+  async exec(_record: ContainerRecord, _execId: string, process: ExecProcess) {
+    this.execs.push([_execId, process]);
+    const task = new FakeTask();
+    task.write(process.args.join(' '));
+    task.finish(0);
+    return { ...task.running(777), release: async () => undefined };
+  }
+  async resizeExec() {}
+  async killExec() {}
+  async readContainerFile(_record: ContainerRecord, path: string) {
+    return this.rootfs[path];
   }
   /** Exit codes the next probes give, in order; then 0. */
   probeExitCodes: number[] = [];

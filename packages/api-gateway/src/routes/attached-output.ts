@@ -1,0 +1,15 @@
+import type { Duplex } from 'node:stream';
+import { containerV1 } from '@flotilla/proto';
+import { compareApiVersions } from '../http/api-version.js';
+import { multiplexedStreamContentType, rawStreamContentType, StreamType, writeFrame } from '../wire/stream-framing.js';
+
+/** A TTY's output is one raw stream; other output is multiplexed (labelled raw before API 1.42, as dockerd did). */
+export function attachedContentType(tty: boolean, apiVersion: string): string {
+  return !tty && compareApiVersions(apiVersion, '1.42') >= 0 ? multiplexedStreamContentType : rawStreamContentType;
+}
+
+/** Writes one chunk of attach or exec output; false when the socket wants a drain first. */
+export function writeOutput(socket: Duplex, tty: boolean, chunk: containerV1.OutputChunk): boolean {
+  if (tty) return socket.write(chunk.data);
+  return writeFrame(socket, chunk.stream === containerV1.OutputStream.STDERR ? StreamType.Stderr : StreamType.Stdout, chunk.data);
+}

@@ -1,0 +1,104 @@
+import type { Duplex } from 'node:stream';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { EngineError, type containerV1, type ServiceClient } from '@flotilla/proto';
+import type { HijackContext, Route } from '../http/router.js';
+import { drained, queryInt, readJsonBody, sendJson } from '../http/responses.js';
+import { attachedContentType, writeOutput } from './attached-output.js';
+
+export type ExecBackend = Pick<ServiceClient<typeof containerV1.ContainerService>, 'createExec' | 'startExec' | 'inspectExec' | 'resizeExecTty'>;
+
+type StartInput = MessageInitShape<typeof containerV1.StartExecRequestSchema>;
+
+/**
+ * The body of an upgraded request arrives on the socket with the head: `Content-Length` bytes
+ * of it are the body, what follows is the client's stdin.
+ */
+async function splitUpgradedBody(socket: Duplex, head: Buffer, length: number): Promise<{ body: Buffer; rest: Buffer }> {
+  let received = head;
+  while (received.length < length) {
+    const chunk: Buffer | null = socket.read() as Buffer | null;
+    if (chunk) received = Buffer.concat([received, chunk]);
+    else await new Promise((resolve) => socket.once('readable', resolve));
+  }
+  return { body: received.subarray(0, length), rest: received.subarray(length) };
+}
+
+function parseStartBody(text: string): { Detach?: boolean; Tty?: boolean } {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as { Detach?: boolean };
+  } catch (err) {
+    throw EngineError.invalid(`invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+async function* optionsOnly(options: StartInput): AsyncGenerator<StartInput> {
+  yield options;
+}
+
+async function* startInput(options: StartInput, socket: Duplex, rest: Buffer): AsyncGenerator<StartInput> {
+  yield options;
+  if (rest.length) yield { request: { case: 'stdin', value: rest } };
+  // The client half-closes when its stdin ends; the socket must stay open for the output.
+  for await (const chunk of socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) yield { request: { case: 'stdin', value: chunk } };
+  yield { request: { case: 'closeStdin', value: {} } };
+}
+
+/** `docker exec`: create, start (hijacked like attach, or detached), inspect, resize. */
+export function execRoutes(backend: ExecBackend): Route[] {
+  return [
+    {
+      method: 'POST',
+      pattern: '/containers/:id/exec',
+      async handle({ req, res, params }) {
+        const body = (await readJsonBody<Record<string, unknown>>(req)) ?? {};
+        const { id } = await backend.createExec({ containerId: params.id, configJson: Buffer.from(JSON.stringify(body)) });
+        sendJson(res, 201, { Id: id });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/exec/:id/start',
+      async hijack({ req, socket, head, params, apiVersion, accept }: HijackContext) {
+        const upgraded = req.headers.upgrade !== undefined;
+        const { body, rest } = upgraded
+          ? await splitUpgradedBody(socket, head, Number(req.headers['content-length'] ?? 0))
+          : { body: Buffer.from(JSON.stringify((await readJsonBody(req)) ?? {})), rest: Buffer.alloc(0) };
+        const { Detach: detach = false } = parseStartBody(body.toString('utf8'));
+        const controller = new AbortController();
+        socket.on('close', () => controller.abort());
+        const options: StartInput = { request: { case: 'options', value: { id: params.id, detach } } };
+        let tty = false;
+        // Detached, nothing is read from the client: its connection may still be the HTTP parser's.
+        const input = detach ? optionsOnly(options) : startInput(options, socket, rest);
+        for await (const msg of backend.startExec(input, { signal: controller.signal })) {
+          if (msg.response.case === 'started') {
+            tty = msg.response.value.tty;
+            accept(detach ? 'application/json' : attachedContentType(tty, apiVersion));
+            if (detach) break;
+          } else if (msg.response.case === 'output') {
+            if (!writeOutput(socket, tty, msg.response.value)) await drained(socket);
+          }
+        }
+        socket.end();
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/exec/:id/json',
+      async handle({ res, params }) {
+        const { execJson } = await backend.inspectExec({ id: params.id });
+        sendJson(res, 200, JSON.parse(Buffer.from(execJson).toString('utf8')));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/exec/:id/resize',
+      async handle({ res, params, query }) {
+        await backend.resizeExecTty({ id: params.id, height: queryInt(query, 'h') ?? 0, width: queryInt(query, 'w') ?? 0 });
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 0 });
+        res.end();
+      },
+    },
+  ];
+}

@@ -1,0 +1,43 @@
+import { ExecSessions } from './exec-sessions';
+import { lifecycleOnFakes } from '../testing/fake-lifecycle';
+import { fakeHost } from '../testing/fake-ports';
+
+function setup() {
+  const fakes = lifecycleOnFakes();
+  const execs = new ExecSessions({ runtime: fakes.runtime, containers: fakes.lifecycle, events: fakes.events, host: fakeHost, warn: () => undefined });
+  return { ...fakes, execs };
+}
+
+async function text(output: AsyncIterable<{ data: Uint8Array }>): Promise<string> {
+  let all = '';
+  for await (const chunk of output) all += Buffer.from(chunk.data).toString();
+  return all;
+}
+
+describe('ExecSessions', () => {
+  it('runs a process in a running container and records how it ended', async () => {
+    const { lifecycle, runtime, events, execs } = setup();
+    const { id } = await lifecycle.create('box', { Image: 'busybox' });
+    await lifecycle.start(id);
+    const execId = execs.create('box', { Cmd: ['echo', 'hi'], User: 'app', Env: ['A=1'], AttachStdout: true });
+    expect(execs.inspect(execId)).toMatchObject({ Running: false, ExitCode: null, ContainerID: id });
+    const attachment = (await execs.start(execId, false))!;
+    expect(await text(attachment.output)).toBe('echo hi');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(execs.inspect(execId)).toMatchObject({ Running: false, ExitCode: 0, ProcessConfig: { entrypoint: 'echo', arguments: ['hi'], user: 'app' } });
+    expect(runtime.execs[0][1]).toMatchObject({ args: ['echo', 'hi'], env: ['A=1'], user: { uid: 1000, gid: 1000, additionalGids: [1000] } });
+    expect(events.actions).toEqual(expect.arrayContaining(['exec_create: echo hi', 'exec_start: echo hi', 'exec_die']));
+    await expect(execs.start(execId, false)).rejects.toMatchObject({ kind: 'conflict' });
+  });
+
+  it('refuses containers that do not run or are paused, and empty commands', async () => {
+    const { lifecycle, execs } = setup();
+    const { id } = await lifecycle.create('box', { Image: 'busybox' });
+    expect(() => execs.create(id, { Cmd: ['true'] })).toThrow(`Container ${id} is not running`);
+    await lifecycle.start(id);
+    await lifecycle.pause(id);
+    expect(() => execs.create(id, { Cmd: ['true'] })).toThrow('is paused, unpause the container before exec');
+    expect(() => execs.create(id, { Cmd: [] })).toThrow('No exec command specified');
+    expect(() => execs.inspect('nosuch')).toThrow('No such exec instance: nosuch');
+  });
+});

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { EngineError } from '@flotilla/proto';
+import type { ContainerRecord } from './container-record.js';
+import type { HostFacts } from './host-facts.js';
+import type { OutputStreamName } from './output-broadcast.js';
+import type { ContainerEventSink, ContainerRuntime, RunningExec } from './ports.js';
+import { resolveUser } from './user-lookup.js';
+
+/** Docker's ExecConfig, as `docker exec` sends it. */
+export interface ExecConfig {
+  Cmd?: string[] | null;
+  Env?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+  Privileged?: boolean;
+  Tty?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  DetachKeys?: string;
+}
+
+interface ExecSession {
+  id: string;
+  containerId: string;
+  config: ExecConfig;
+  started: boolean;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  run?: RunningExec;
+}
+
+/** What an attached exec streams: output until the process exits, stdin while the client sends it. */
+export interface ExecAttachment {
+  tty: boolean;
+  output: AsyncIterable<{ stream: OutputStreamName; data: Uint8Array }>;
+  writeStdin(data: Uint8Array): Promise<void>;
+  closeStdin(): void;
+}
+
+export interface ExecSessionsOptions {
+  runtime: Pick<ContainerRuntime, 'exec' | 'resizeExec' | 'readContainerFile'>;
+  containers: { inspect(idOrName: string): ContainerRecord; hasTask(id: string): boolean };
+  events: ContainerEventSink;
+  host: HostFacts;
+  warn(obj: object, msg: string): void;
+}
+
+/** Both streams as one, each chunk tagged with its stream, until both end. */
+async function* merged(sources: [OutputStreamName, AsyncIterable<Uint8Array>][]): AsyncGenerator<{ stream: OutputStreamName; data: Uint8Array }> {
+  const iterators = sources.map(([stream, source]) => ({ stream, iterator: source[Symbol.asyncIterator]() }));
+  const pending = new Map(iterators.map((entry, i) => [i, entry.iterator.next().then((result) => ({ i, result }))]));
+  while (pending.size) {
+    const { i, result } = await Promise.race(pending.values());
+    if (result.done) {
+      pending.delete(i);
+      continue;
+    }
+    pending.set(i, iterators[i].iterator.next().then((next) => ({ i, result: next })));
+    yield { stream: iterators[i].stream, data: result.value };
+  }
+}
+
+/**
+ * `docker exec`: processes run in running containers, as dockerd runs them: the container's user,
+ * environment and working directory unless the exec says otherwise, exec_create, exec_start and
+ * exec_die events, the record kept for inspect until the container is gone.
+ */
+export class ExecSessions {
+  private readonly sessions = new Map<string, ExecSession>();
+
+  constructor(private readonly opts: ExecSessionsOptions) {}
+
+  private find(id: string): ExecSession {
+    const session = this.sessions.get(id);
+    if (!session) throw EngineError.notFound(`No such exec instance: ${id}`);
+    return session;
+  }
+
+
+  private runningContainer(idOrName: string): ContainerRecord {
+    const record = this.opts.containers.inspect(idOrName);
+    if (record.state.status === 'paused') throw EngineError.conflict(`Container ${record.id} is paused, unpause the container before exec`);
+    if (!this.opts.containers.hasTask(record.id)) throw EngineError.conflict(`Container ${record.id} is not running`);
+    return record;
+  }
+
+  create(containerIdOrName: string, body: unknown): string {
+    const config = (body ?? {}) as ExecConfig;
+    if (!Array.isArray(config.Cmd) || config.Cmd.length === 0 || !config.Cmd.every((arg) => typeof arg === 'string')) {
+      throw EngineError.invalid('No exec command specified');
+    }
+    const record = this.runningContainer(containerIdOrName);
+    this.sweep();
+    const id = randomBytes(32).toString('hex');
+    this.sessions.set(id, { id, containerId: record.id, config, started: false, running: false, exitCode: null, pid: 0 });
+    this.opts.events.publish(`exec_create: ${config.Cmd.join(' ')}`, record, { execID: id });
+    return id;
+  }
+
+  /** Runs the exec; attached, its output and stdin stream through what is returned. */
+  async start(id: string, detach: boolean): Promise<ExecAttachment | undefined> {
+    const session = this.find(id);
+    if (session.started) throw EngineError.conflict(`Error: Exec command ${id} is already running`);
+    const record = this.runningContainer(session.containerId);
+    session.started = true;
+    const { config } = session;
+    let user;
+    if (config.User) {
+      const [passwd, group] = await Promise.all(['/etc/passwd', '/etc/group'].map((path) => this.opts.runtime.readContainerFile(record, path)));
+      const resolved = resolveUser(config.User, passwd, group);
+      // The primary group leads the list, as for the container's own process.
+      user = { ...resolved, additionalGids: [resolved.gid, ...resolved.additionalGids] };
+    }
+    const tty = config.Tty === true;
+    const withStdin = !detach && config.AttachStdin === true;
+    const run = await this.opts.runtime.exec(record, id, {
+      args: config.Cmd!,
+      env: config.Env ?? undefined,
+      cwd: config.WorkingDir || undefined,
+      user,
+      capabilities: config.Privileged ? this.opts.host.capabilities : undefined,
+      terminal: tty,
+      stdin: withStdin,
+    });
+    Object.assign(session, { run, running: true, pid: run.pid });
+    this.opts.events.publish(`exec_start: ${config.Cmd!.join(' ')}`, record, { execID: id });
+    const output = merged([
+      ['stdout', run.stdout],
+      ['stderr', run.stderr],
+    ]);
+    void run.exit
+      .then((exit) => Object.assign(session, { running: false, exitCode: exit.exitCode, pid: 0 }))
+      .then(() => this.opts.events.publish('exec_die', record, { execID: id, exitCode: String(session.exitCode) }))
+      .catch((err) => this.opts.warn({ err, id }, 'exec exit not recorded'));
+    if (detach) {
+      // Nobody reads its output: drain it so the process never blocks on a full pipe.
+      void (async () => {
+        for (let next = await output.next(); !next.done; next = await output.next());
+        await run.exit.catch(() => undefined);
+        await run.release();
+      })();
+      return undefined;
+    }
+    const release = async () => {
+      await run.exit.catch(() => undefined);
+      await run.release();
+    };
+    return {
+      tty,
+      output: (async function* () {
+        try {
+          yield* output;
+        } finally {
+          void release();
+        }
+      })(),
+      writeStdin: async (data) => {
+        if (withStdin && run.stdin) await run.stdin.write(data);
+      },
+      closeStdin: () => {
+        if (withStdin) run.stdin?.close();
+      },
+    };
+  }
+
+  async resize(id: string, width: number, height: number): Promise<void> {
+    const session = this.find(id);
+    if (!session.running) throw EngineError.conflict(`Exec ${id} is not running`);
+    await this.opts.runtime.resizeExec(session.containerId, id, width, height);
+  }
+
+  /** Docker's ExecInspect. */
+  inspect(id: string): Record<string, unknown> {
+    const { containerId, config, running, exitCode, pid } = this.find(id);
+    const [entrypoint, ...args] = config.Cmd ?? [];
+    return {
+      ID: id,
+      Running: running,
+      ExitCode: exitCode,
+      ProcessConfig: { tty: config.Tty === true, entrypoint, arguments: args, privileged: config.Privileged === true, user: config.User ?? '' },
+      OpenStdin: config.AttachStdin === true,
+      OpenStderr: config.AttachStderr === true,
+      OpenStdout: config.AttachStdout === true,
+      CanRemove: false,
+      ContainerID: containerId,
+      DetachKeys: config.DetachKeys ?? '',
+      Pid: pid,
+    };
+  }
+
+  /** Execs of containers that are gone go with them. */
+  private sweep(): void {
+    for (const [id, session] of this.sessions) {
+      try {
+        this.opts.containers.inspect(session.containerId);
+      } catch {
+        this.sessions.delete(id);
+      }
+    }
+  }
+}
