@@ -40,4 +40,12 @@ describe('ExecSessions', () => {
     expect(() => execs.create(id, { Cmd: [] })).toThrow('No exec command specified');
     expect(() => execs.inspect('nosuch')).toThrow('No such exec instance: nosuch');
   });
+
+  it('streams only the output the client attached', async () => {
+    const { lifecycle, execs } = setup();
+    const { id } = await lifecycle.create('box', { Image: 'busybox' });
+    await lifecycle.start(id);
+    const execId = execs.create(id, { Cmd: ['echo', 'unseen'], AttachStderr: true });
+    expect(await text((await execs.start(execId, false))!.output)).toBe('');
+  });
 });

@@ -147,11 +147,13 @@ export class ExecSessions {
       await run.exit.catch(() => undefined);
       await run.release();
     };
+    // Streams the client did not attach are read all the same, or the process could block.
+    const attached = { stdout: config.AttachStdout === true, stderr: config.AttachStderr === true };
     return {
       tty,
       output: (async function* () {
         try {
-          yield* output;
+          for await (const chunk of output) if (attached[chunk.stream]) yield chunk;
         } finally {
           void release();
         }
