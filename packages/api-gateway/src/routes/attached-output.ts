@@ -13,3 +13,14 @@ export function writeOutput(socket: Duplex, tty: boolean, chunk: containerV1.Out
   if (tty) return socket.write(chunk.data);
   return writeFrame(socket, chunk.stream === containerV1.OutputStream.STDERR ? StreamType.Stderr : StreamType.Stdout, chunk.data);
 }
+
+/** The stdin part of an attach or exec request stream: what the client sends, then its close. */
+export async function* stdinRequests(
+  socket: Duplex,
+  head: Buffer,
+): AsyncGenerator<{ request: { case: 'stdin'; value: Uint8Array } | { case: 'closeStdin'; value: Record<string, never> } }> {
+  if (head.length) yield { request: { case: 'stdin', value: head } };
+  // The client half-closes when its stdin ends; the socket must stay open for the output.
+  for await (const chunk of socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) yield { request: { case: 'stdin', value: chunk } };
+  yield { request: { case: 'closeStdin', value: {} } };
+}

@@ -6,7 +6,7 @@ import { drained, queryBool, queryInt, readJsonBody, sendEmpty, sendJson } from 
 import { containerInspectJson, containerSummaryJson } from '../docker/container-json.js';
 import { compareApiVersions } from '../http/api-version.js';
 import { filterValues, parseFilters } from '../wire/filters.js';
-import { attachedContentType, writeOutput } from './attached-output.js';
+import { attachedContentType, stdinRequests, writeOutput } from './attached-output.js';
 
 /** What the container routes need from container-svc, and nothing more. */
 export type ContainerBackend = Pick<
@@ -50,13 +50,7 @@ type AttachInput = MessageInitShape<typeof containerV1.AttachContainerRequestSch
 /** The attach request stream: options first, then stdin as the client sends it, then its close. */
 async function* attachInput(options: AttachInput, socket: Duplex, head: Buffer, withStdin: boolean): AsyncGenerator<AttachInput> {
   yield options;
-  if (!withStdin) return;
-  if (head.length) yield { request: { case: 'stdin', value: head } };
-  // The client half-closes when its stdin ends; the socket must stay open for the output.
-  for await (const chunk of socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    yield { request: { case: 'stdin', value: chunk } };
-  }
-  yield { request: { case: 'closeStdin', value: {} } };
+  if (withStdin) yield* stdinRequests(socket, head);
 }
 
 export function containerRoutes(backend: ContainerBackend): Route[] {

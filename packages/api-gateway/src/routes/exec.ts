@@ -3,7 +3,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { EngineError, type containerV1, type ServiceClient } from '@flotilla/proto';
 import type { HijackContext, Route } from '../http/router.js';
 import { drained, queryInt, readJsonBody, sendJson } from '../http/responses.js';
-import { attachedContentType, writeOutput } from './attached-output.js';
+import { attachedContentType, stdinRequests, writeOutput } from './attached-output.js';
 
 export type ExecBackend = Pick<ServiceClient<typeof containerV1.ContainerService>, 'createExec' | 'startExec' | 'inspectExec' | 'resizeExecTty'>;
 
@@ -38,10 +38,7 @@ async function* optionsOnly(options: StartInput): AsyncGenerator<StartInput> {
 
 async function* startInput(options: StartInput, socket: Duplex, rest: Buffer): AsyncGenerator<StartInput> {
   yield options;
-  if (rest.length) yield { request: { case: 'stdin', value: rest } };
-  // The client half-closes when its stdin ends; the socket must stay open for the output.
-  for await (const chunk of socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) yield { request: { case: 'stdin', value: chunk } };
-  yield { request: { case: 'closeStdin', value: {} } };
+  yield* stdinRequests(socket, rest);
 }
 
 /** `docker exec`: create, start (hijacked like attach, or detached), inspect, resize. */
