@@ -70,8 +70,8 @@ const onUnhealthyLabel = 'flotilla.on-unhealthy';
 
 /**
  * Docker's container lifecycle over the ports: create, start, stop, kill, restart, pause, rename,
- * update, remove, prune, wait and attach; restart policies and healthchecks; top and stats. The
- * state every read is answered from is kept in memory.
+ * update, remove, prune, wait and attach, with restart policies and healthchecks. The state
+ * every read is answered from is kept in memory.
  */
 export class ContainerLifecycle {
   private readonly registry = new ContainerRegistry();
