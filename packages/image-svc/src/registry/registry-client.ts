@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { get as httpGetPlain, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import { Readable } from 'node:stream';
 import { EngineError } from '@flotilla/proto';
+import { httpGet } from '@flotilla/kit';
 import { nextLink } from './link-header.js';
 import { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.js';
 import { mediaTypes } from '../core/oci-types.js';
@@ -53,27 +52,6 @@ const acceptManifests = [mediaTypes.dockerManifest, mediaTypes.dockerList, media
 
 interface RegistryErrorBody {
   errors?: { code?: string; message?: string; detail?: unknown }[];
-}
-
-/**
- * GET with node's HTTP client, following redirects (credentials only go to the registry's own
- * host: blob storage behind a redirect authorizes with its URL).
- */
-function httpGet(url: URL, authorization: string | undefined, signal: AbortSignal | undefined, redirects = 5): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const get = url.protocol === 'https:' ? httpsGet : httpGetPlain;
-    const req = get(url, { headers: authorization ? { Authorization: authorization } : {}, signal }, (res) => {
-      const location = res.headers.location;
-      if (location && res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && redirects > 0) {
-        res.resume();
-        const next = new URL(location, url);
-        resolve(httpGet(next, next.host === url.host ? authorization : undefined, signal, redirects - 1));
-        return;
-      }
-      resolve(res);
-    });
-    req.on('error', (err) => reject(signal?.aborted ? err : EngineError.unavailable(`GET ${url}: ${err.message}`, err)));
-  });
 }
 
 export function sha256Digest(bytes: Uint8Array): string {
@@ -231,7 +209,10 @@ export class HttpRegistryRepository implements RegistryRepository {
     const path = `/v2/${this.repository}/blobs/${digest}`;
     // Layers are the bulk of a pull: node's own HTTP client streams them at a fraction of fetch's
     // cost. A refusal (a token not asked for yet) goes through send(), which answers challenges.
-    const direct = await httpGet(new URL(path, this.url), this.authorization, signal);
+    const blobUrl = new URL(path, this.url);
+    const direct = await httpGet(blobUrl, { authorization: this.authorization, signal }).catch((err: Error) => {
+      throw signal?.aborted ? err : EngineError.unavailable(`GET ${blobUrl}: ${err.message}`, err);
+    });
     if (direct.statusCode === 200) return { size: Number(direct.headers['content-length'] ?? -1), body: direct };
     direct.resume();
     const res = await this.send(path, { method: 'GET' }, signal);
