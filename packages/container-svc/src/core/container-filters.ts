@@ -65,11 +65,14 @@ export async function containerFilter(filters: Filters, context: FilterContext):
   const before = created('before');
   const since = created('since');
   const ancestors = filters.ancestor && (await Promise.all(filters.ancestor.map(async (ref) => (await context.imageIdOf(ref)) ?? ref)));
+  const patterns = (key: string) => filters[key]?.map((pattern) => new RegExp(pattern));
+  const names = patterns('name');
+  const ids = patterns('id');
   return (record) =>
     any('status', (v) => record.state.status === v) &&
     any('label', (v) => matchesLabel(record.config.Labels, v)) &&
-    any('name', (v) => new RegExp(v).test(`/${record.name}`)) &&
-    any('id', (v) => new RegExp(v).test(record.id)) &&
+    (!names?.length || names.some((name) => name.test(`/${record.name}`))) &&
+    (!ids?.length || ids.some((id) => id.test(record.id))) &&
     (!ancestors || ancestors.some((id) => id === record.imageId || id === record.image)) &&
     (!before || before.every((at) => record.created < at)) &&
     (!since || since.every((at) => record.created > at)) &&

@@ -371,9 +371,7 @@ export class ContainerLifecycle {
     const record = this.registry.get(id);
     await Promise.all([
       this.opts.runtime.deleteTask(id).catch((err) => this.opts.warn({ err, id }, 'task not deleted')),
-      record && record.hostConfig.NetworkMode !== 'host'
-        ? this.opts.network.detach(id).catch((err) => this.opts.warn({ err, id }, 'network not detached'))
-        : undefined,
+      record && this.detachNetwork(record),
     ]);
     if (record) {
       this.health.stop(record);

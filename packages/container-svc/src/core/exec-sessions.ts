@@ -3,7 +3,7 @@ import { EngineError } from '@flotilla/proto';
 import type { ContainerRecord } from './container-record.js';
 import type { HostFacts } from './host-facts.js';
 import type { OutputStreamName } from './output-broadcast.js';
-import type { ContainerEventSink, ContainerRuntime, RunningExec } from './ports.js';
+import type { ContainerEventSink, ContainerRuntime } from './ports.js';
 import { resolveUser } from './user-lookup.js';
 
 /** Docker's ExecConfig, as `docker exec` sends it. */
@@ -21,14 +21,12 @@ export interface ExecConfig {
 }
 
 interface ExecSession {
-  id: string;
   containerId: string;
   config: ExecConfig;
   started: boolean;
   running: boolean;
   exitCode: number | null;
   pid: number;
-  run?: RunningExec;
 }
 
 /** What an attached exec streams: output until the process exits, stdin while the client sends it. */
@@ -94,7 +92,7 @@ export class ExecSessions {
     const record = this.runningContainer(containerIdOrName);
     this.sweep();
     const id = randomBytes(32).toString('hex');
-    this.sessions.set(id, { id, containerId: record.id, config, started: false, running: false, exitCode: null, pid: 0 });
+    this.sessions.set(id, { containerId: record.id, config, started: false, running: false, exitCode: null, pid: 0 });
     this.opts.events.publish(`exec_create: ${config.Cmd.join(' ')}`, record, { execID: id });
     return id;
   }
@@ -124,7 +122,7 @@ export class ExecSessions {
       terminal: tty,
       stdin: withStdin,
     });
-    Object.assign(session, { run, running: true, pid: run.pid });
+    Object.assign(session, { running: true, pid: run.pid });
     this.opts.events.publish(`exec_start: ${config.Cmd!.join(' ')}`, record, { execID: id });
     const output = merged([
       ['stdout', run.stdout],

@@ -76,9 +76,8 @@ function bind(destination: string, source: string, readonly = false) {
   return { destination, type: 'bind', source, options: ['rbind', 'rprivate', readonly ? 'ro' : 'rw'] };
 }
 
-function seccompOf(hostConfig: HostConfig, capabilities: readonly string[]): LinuxSeccomp | undefined {
-  const { seccomp } = parseSecurityOptions(hostConfig.SecurityOpt);
-  if (seccomp === 'unconfined' || (hostConfig.Privileged && seccomp === 'default')) return undefined;
+function seccompOf(seccomp: string, privileged: boolean, capabilities: readonly string[]): LinuxSeccomp | undefined {
+  if (seccomp === 'unconfined' || (privileged && seccomp === 'default')) return undefined;
   return seccomp === 'default' ? defaultSeccompProfile(capabilities) : seccompFromDockerProfile(seccomp, capabilities);
 }
 
@@ -110,7 +109,7 @@ export function buildOciSpec(input: SpecInput): Record<string, unknown> {
   const command = [input.path, ...input.args];
   const init = hostConfig.Init && host.initBinary ? host.initBinary : undefined;
   const readonlyKernelFs = privileged ? [] : ['ro'];
-  const seccomp = seccompOf(hostConfig, capabilities);
+  const seccomp = seccompOf(security.seccomp, privileged, capabilities);
   return {
     ociVersion: '1.0.2',
     process: {

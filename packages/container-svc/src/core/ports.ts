@@ -111,7 +111,6 @@ export interface ContainerRuntime {
   /** Starts a process in the running container (Tasks.Exec). */
   exec(record: ContainerRecord, execId: string, process: ExecProcess): Promise<RunningExec>;
   resizeExec(id: string, execId: string, width: number, height: number): Promise<void>;
-  killExec(id: string, execId: string, signal: number): Promise<void>;
   /** A file of the container's root filesystem as it is now; undefined when absent. */
   readContainerFile(record: ContainerRecord, path: string): Promise<string | undefined>;
   /**

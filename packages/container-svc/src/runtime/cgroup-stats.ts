@@ -3,9 +3,6 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BlkioEntry, NetworkCounters, RawStats } from '../core/stats-json.js';
 
-// The sample's shape belongs to core, which turns it into Docker's JSON; this module only fills it in.
-export type { BlkioEntry, NetworkCounters, RawStats } from '../core/stats-json.js';
-
 /** cpuacct.stat and /proc/stat count in USER_HZ ticks, which Linux fixes at 100 on every architecture. */
 const nsPerTick = 1e9 / 100;
 

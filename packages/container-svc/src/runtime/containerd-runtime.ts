@@ -317,7 +317,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     await this.containerd.tasks.resizePty({ containerId: id, execId, width, height });
   }
 
-  async killExec(id: string, execId: string, signal: number): Promise<void> {
+  private async killExec(id: string, execId: string, signal: number): Promise<void> {
     await this.containerd.tasks.kill({ containerId: id, execId, signal, all: false });
   }
 

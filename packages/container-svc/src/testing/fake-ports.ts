@@ -71,13 +71,11 @@ export class FakeRuntime implements ContainerRuntime {
   deleteTaskDelayMs = 0;
   recovered: RecoveredContainer[] = [];
 
-  readonly specs = new Map<string, Record<string, unknown>>();
   /** The files every container's root filesystem holds. */
   rootfs: Record<string, string> = { '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n', '/etc/group': 'root:x:0:\nwheel:x:10:root\n' };
 
   async create(record: ContainerRecord, _image: ResolvedImage, specFor: (rootfs: RootfsFiles) => Promise<object>) {
-    const spec = await specFor(async (path) => this.rootfs[path]);
-    this.specs.set(record.id, spec as Record<string, unknown>);
+    await specFor(async (path) => this.rootfs[path]);
     this.records.set(record.id, structuredClone(record));
   }
   async persist(record: ContainerRecord) {
@@ -131,15 +129,12 @@ export class FakeRuntime implements ContainerRuntime {
     return { ...task.running(777), release: async () => undefined };
   }
   async resizeExec() {}
-  async killExec() {}
   async readContainerFile(_record: ContainerRecord, path: string) {
     return this.rootfs[path];
   }
   /** Exit codes the next probes give, in order; then 0. */
   probeExitCodes: number[] = [];
-  readonly probes: string[][] = [];
-  async runProbe(_record: ContainerRecord, _execId: string, args: string[]) {
-    this.probes.push(args);
+  async runProbe() {
     return { exitCode: this.probeExitCodes.shift() ?? 0, output: 'probed\n' };
   }
   oomHandler: ((id: string) => void) | undefined;
