@@ -1,7 +1,7 @@
 import { chmodSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { connectChannel, createClient, containerV1, imageV1 } from '@flotilla/proto';
-import { connectEventFeed, createLogger, envInt, envString, onTerminate, packageVersion, prepareUnixSocket } from '@flotilla/kit';
+import { connectEventFeed, createLogger, type EventFeed, envInt, envString, onTerminate, packageVersion, prepareUnixSocket } from '@flotilla/kit';
 import { createApiServer } from './http/api-server.js';
 import { Router } from './http/router.js';
 import { containerRoutes } from './routes/containers.js';
@@ -12,7 +12,7 @@ import { eventRoutes } from './routes/events.js';
 import { execRoutes } from './routes/exec.js';
 
 /** Composition root of the gateway: one gRPC client per service, one router per API area. */
-async function main(): Promise<void> {
+function main(): void {
   const engineVersion = packageVersion(__dirname);
   const logger = createLogger('api-gateway', engineVersion);
   const socketPath = envString('FLOTILLA_API_SOCKET', '/run/flotilla/docker.sock');
@@ -20,7 +20,20 @@ async function main(): Promise<void> {
   const imageChannel = connectChannel(envString('FLOTILLA_IMAGE_SVC_ADDRESS'));
   const containers = createClient(containerV1.ContainerService, containerChannel);
   const images = createClient(imageV1.ImageService, imageChannel);
-  const events = await connectEventFeed(envString('FLOTILLA_NATS_URL'), logger);
+  // NATS is needed by GET /events only: the rest of the API does not wait for it.
+  const natsUrl = envString('FLOTILLA_NATS_URL');
+  let feed: Promise<EventFeed> | undefined;
+  const openFeed = () =>
+    (feed ??= connectEventFeed(natsUrl, logger).catch((err: unknown) => {
+      // The next request tries again.
+      feed = undefined;
+      throw err;
+    }));
+  const events: Pick<EventFeed, 'events'> = {
+    async *events(options) {
+      yield* (await openFeed()).events(options);
+    },
+  };
 
   const router = new Router([
     ...systemRoutes(
@@ -63,11 +76,8 @@ async function main(): Promise<void> {
     );
     containerChannel.close();
     imageChannel.close();
-    await events.close();
+    await feed?.then((opened) => opened.close(), () => undefined);
   });
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main();

@@ -160,7 +160,7 @@ function statusText(c: Container, now: number): string {
 
 /** One entry of `GET /containers/json`. */
 export function containerSummaryJson(c: Container, now = Date.now()): Record<string, unknown> {
-  // A container-svc older than the summary fields sends the JSON instead.
+  // Summaries carry labels and network mode as fields; a container-svc older than them sends the JSON.
   const config = c.configJson.length ? parseJson(c.configJson) : { Labels: c.labels };
   const hostConfig = c.hostConfigJson.length ? parseJson(c.hostConfigJson) : { NetworkMode: c.networkMode };
   return {

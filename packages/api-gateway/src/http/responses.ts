@@ -25,7 +25,12 @@ export async function readJsonBody<T>(req: IncomingMessage): Promise<T | undefin
     if (size > maxJsonBody) throw EngineError.invalid('request body is too large');
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return parseJsonBody<T>(Buffer.concat(chunks));
+}
+
+/** A request body read some other way (off an upgraded socket): undefined when empty, 400 when not JSON. */
+export function parseJsonBody<T>(body: Buffer): T | undefined {
+  const text = body.toString('utf8').trim();
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as T;

@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { EngineError, type containerV1, type ServiceClient } from '@flotilla/proto';
+import type { containerV1, ServiceClient } from '@flotilla/proto';
 import type { HijackContext, Route } from '../http/router.js';
-import { drained, queryInt, readJsonBody, sendJson } from '../http/responses.js';
+import { drained, parseJsonBody, queryInt, readJsonBody, sendJson } from '../http/responses.js';
 import { attachedContentType, stdinRequests, writeOutput } from './attached-output.js';
 
 export type ExecBackend = Pick<ServiceClient<typeof containerV1.ContainerService>, 'createExec' | 'startExec' | 'inspectExec' | 'resizeExecTty'>;
@@ -21,15 +21,6 @@ async function splitUpgradedBody(socket: Duplex, head: Buffer, length: number): 
     else await new Promise((resolve) => socket.once('readable', resolve));
   }
   return { body: received.subarray(0, length), rest: received.subarray(length) };
-}
-
-function parseStartBody(text: string): { Detach?: boolean; Tty?: boolean } {
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text) as { Detach?: boolean };
-  } catch (err) {
-    throw EngineError.invalid(`invalid JSON: ${(err as Error).message}`);
-  }
 }
 
 async function* optionsOnly(options: StartInput): AsyncGenerator<StartInput> {
@@ -58,10 +49,16 @@ export function execRoutes(backend: ExecBackend): Route[] {
       pattern: '/exec/:id/start',
       async hijack({ req, socket, head, params, apiVersion, accept }: HijackContext) {
         const upgraded = req.headers.upgrade !== undefined;
-        const { body, rest } = upgraded
-          ? await splitUpgradedBody(socket, head, Number(req.headers['content-length'] ?? 0))
-          : { body: Buffer.from(JSON.stringify((await readJsonBody(req)) ?? {})), rest: Buffer.alloc(0) };
-        const { Detach: detach = false } = parseStartBody(body.toString('utf8'));
+        let start: { Detach?: boolean } | undefined;
+        let rest: Buffer = Buffer.alloc(0);
+        if (upgraded) {
+          const split = await splitUpgradedBody(socket, head, Number(req.headers['content-length'] ?? 0));
+          start = parseJsonBody(split.body);
+          rest = split.rest;
+        } else {
+          start = await readJsonBody(req);
+        }
+        const detach = start?.Detach === true;
         const controller = new AbortController();
         socket.on('close', () => controller.abort());
         const options: StartInput = { request: { case: 'options', value: { id: params.id, detach } } };

@@ -90,7 +90,7 @@ export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[
         const now = Date.now();
         const [images, containers] = await Promise.all([
           wants('image') ? backends.images.getImageDiskUsage({}) : undefined,
-          wants('container') ? backends.containers.listContainers({ all: true, size: true }) : undefined,
+          wants('container') ? backends.containers.listContainers({ all: true, size: true, summary: true }) : undefined,
         ]);
         sendJson(res, 200, {
           ...(images
@@ -112,7 +112,7 @@ export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[
         const opts = { timeoutMs: info.deadlineMs };
         const warnings: string[] = [];
         const [containers, images, os] = await Promise.all([
-          backends.containers.listContainers({ all: true }, opts).then(
+          backends.containers.listContainers({ all: true, summary: true }, opts).then(
             (r) => r.containers,
             () => (warnings.push('WARNING: container-svc did not answer; container counts are missing'), []),
           ),

@@ -1,5 +1,5 @@
-import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { EngineError, type eventsV1 } from '@flotilla/proto';
+import { unixSeconds } from '../docker/time-format.js';
 
 /**
  * Docker's event message as JSON text; status, id and from are the legacy fields old clients
@@ -8,7 +8,6 @@ import { EngineError, type eventsV1 } from '@flotilla/proto';
 export function dockerEventJson(event: eventsV1.Event): string {
   const attributes = event.actor?.attributes ?? {};
   const id = event.actor?.id ?? '';
-  const time = event.time ? timestampDate(event.time) : new Date(0);
   const nanos = event.time ? event.time.seconds * 1_000_000_000n + BigInt(event.time.nanos) : 0n;
   const legacy =
     event.type === 'container'
@@ -22,7 +21,7 @@ export function dockerEventJson(event: eventsV1.Event): string {
     Action: event.action,
     Actor: { ID: id, Attributes: attributes },
     scope: event.scope || 'local',
-    time: Math.floor(time.getTime() / 1000),
+    time: unixSeconds(event.time),
   });
   return `${fields.slice(0, -1)},"timeNano":${nanos}}`;
 }
