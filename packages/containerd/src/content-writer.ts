@@ -79,7 +79,7 @@ const writesInFlight = 4;
 
 /**
  * Sends the bytes after the ingest's current offset (non-zero when resuming an interrupted write:
- * the skipped bytes are still hashed), then commits with `offset` = bytes written, since an offset
+ * the skipped bytes are still hashed when the digest is computed here), then commits with `offset` = bytes written, since an offset
  * of 0 would make containerd truncate the blob. Writes are pipelined. With an expected digest the
  * bytes are not hashed here: containerd checks them at commit.
  */
@@ -159,7 +159,7 @@ async function writeOnce(
 
 /**
  * Streams a blob into containerd's content store (STAT → WRITE ≤ 1 MiB → COMMIT), computing its
- * sha256 on the way. A blob that already exists counts as written. Run it under a lease
+ * sha256 on the way unless the caller knows it (containerd then checks it at commit). A blob that already exists counts as written. Run it under a lease
  * (`withLease`) unless the blob is already referenced, or the GC may collect it.
  */
 export async function writeBlob(

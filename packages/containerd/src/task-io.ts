@@ -28,8 +28,9 @@ export interface TaskIoPaths {
 
 export interface TaskStreams {
   /**
-   * destroy() closes the process's stdin (end() cannot shut a FIFO down). Handle its 'error'
-   * (EPIPE once the process is gone).
+   * destroy() closes our end (end() cannot shut a FIFO down); the shim holds its own, so the
+   * process reads end of input only after Tasks.CloseIO. Handle its 'error' (EPIPE once the
+   * process is gone).
    */
   readonly stdin: Socket | undefined;
   /** Ends when the process has exited and the shim has copied all of its output. */

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, DeliverPolicy, type NatsConnection } from 'nats';
+import { DeliverPolicy } from 'nats';
 import { fromBinary } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { eventsV1 } from '@flotilla/proto';
-import { eventStreamName } from './event-publisher.js';
+import { connectNats, eventStreamName } from './event-publisher.js';
 import type { Logger } from './logger.js';
 
 export interface EventFeedOptions {
@@ -24,7 +24,7 @@ const timeOf = (event: eventsV1.Event) => (event.time ? timestampDate(event.time
 
 /** Reads the events services publish (see event-publisher.ts) from their JetStream stream. */
 export async function connectEventFeed(url: string, logger: Logger): Promise<EventFeed> {
-  const nc: NatsConnection = await connect({ servers: url, name: logger.bindings().service as string | undefined, waitOnFirstConnect: true, maxReconnectAttempts: -1 });
+  const nc = await connectNats(url, logger);
   const js = nc.jetstream();
   const jsm = await nc.jetstreamManager();
   return {

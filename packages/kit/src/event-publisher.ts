@@ -27,13 +27,13 @@ export function eventSubject(type: string, action: string): string {
   return `${eventSubjectPrefix}.${token(type)}.${token(action)}`;
 }
 
+/** The service's NATS connection: named after it, waiting for the server, reconnecting forever. */
+export function connectNats(url: string, logger: Logger): Promise<NatsConnection> {
+  return connect({ servers: url, name: logger.bindings().service as string | undefined, waitOnFirstConnect: true, maxReconnectAttempts: -1 });
+}
+
 export async function connectEventPublisher(url: string, logger: Logger): Promise<EventPublisher> {
-  const nc: NatsConnection = await connect({
-    servers: url,
-    name: logger.bindings().service as string | undefined,
-    waitOnFirstConnect: true,
-    maxReconnectAttempts: -1,
-  });
+  const nc = await connectNats(url, logger);
   await ensureEventStream(nc);
   return {
     publish(event) {

@@ -4,7 +4,7 @@ import { EngineError } from '@flotilla/proto';
 import { unpackLayers, withLease, writeBlob, type ContainerdServices } from '@flotilla/containerd';
 import { danglingName } from '../core/image-catalog.js';
 import { isIndexMediaType, mediaTypes, type Descriptor, type ImageIndex, type ImageManifest } from '../core/oci-types.js';
-import { hostPlatform, platformMatches } from '../core/platform.js';
+import { hostPlatform, platformEntry } from '../core/platform.js';
 import { canonicalName, familiarName, parseReference } from '../core/reference.js';
 import type { ContainerdImageStore } from '../store/containerd-image-store.js';
 import { readTar } from './tar-reader.js';
@@ -107,7 +107,7 @@ export class ImageLoader {
     let target = descriptor;
     if (isIndexMediaType(descriptor.mediaType)) {
       const nested = archive.blobJson<ImageIndex>(descriptor.digest);
-      const entry = nested.manifests.find((m) => m.platform && platformMatches(m.platform, hostPlatform()));
+      const entry = platformEntry(nested.manifests, hostPlatform());
       if (!entry) throw EngineError.invalid(`${descriptor.digest} has no manifest for this platform`);
       target = entry;
     }

@@ -60,7 +60,8 @@ export function filterImages(images: CatalogImage[], filters: Filters): CatalogI
   return images
     .filter((image) => {
       if (dangling !== undefined && (image.repoTags.length === 0) !== dangling) return false;
-      if (!labelsMatch(labelsOf(image), filters.label)) return false;
+      // Labels live in the config: read only when a filter asks for them.
+      if (filters.label?.length && !labelsMatch(labelsOf(image), filters.label)) return false;
       const created = image.created.getTime();
       if (before !== undefined && created >= before) return false;
       if (since !== undefined && created <= since) return false;

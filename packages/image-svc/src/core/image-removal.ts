@@ -1,6 +1,7 @@
 import { EngineError } from '@flotilla/proto';
 import { danglingPrefix, type CatalogImage } from './image-catalog.js';
 import { familiarName, parseReference } from './reference.js';
+import { shortId } from './short-id.js';
 
 /** A container whose root filesystem comes from the image. */
 export interface ImageUser {
@@ -15,7 +16,6 @@ export interface RemovalPlan {
   deleteImage: boolean;
 }
 
-const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 const repositoryOf = (name: string) => {
   const ref = parseReference(name);
   return `${ref.domain}/${ref.path}`;
@@ -28,7 +28,7 @@ const repositoryOf = (name: string) => {
  * deletion: stopped ones unless forced, running ones always (the name still goes when forced).
  */
 export function planRemoval(image: CatalogImage, matchedName: string | undefined, users: ImageUser[], force: boolean): RemovalPlan {
-  const id = short(image.id);
+  const id = shortId(image.id);
   const isTag = (name: string) => !name.startsWith(danglingPrefix) && !name.includes('@');
   const running = users.find((u) => u.running);
   const stopped = users.find((u) => !u.running);
@@ -44,7 +44,7 @@ export function planRemoval(image: CatalogImage, matchedName: string | undefined
     const user = running ?? stopped;
     if (user && !force) {
       throw EngineError.conflict(
-        `conflict: unable to remove repository reference "${familiarName(parseReference(matchedName))}" (must force) - container ${short(user.containerId)} is using its referenced image ${id}`,
+        `conflict: unable to remove repository reference "${familiarName(parseReference(matchedName))}" (must force) - container ${shortId(user.containerId)} is using its referenced image ${id}`,
       );
     }
     // A running container keeps the image: only the name goes, and the image is left dangling.
@@ -53,8 +53,8 @@ export function planRemoval(image: CatalogImage, matchedName: string | undefined
     return { untag: image.names, deleteImage: true };
   }
 
-  if (running) throw EngineError.conflict(`conflict: unable to delete ${id} (cannot be forced) - image is being used by running container ${short(running.containerId)}`);
-  if (stopped && !force) throw EngineError.conflict(`conflict: unable to delete ${id} (must be forced) - image is being used by stopped container ${short(stopped.containerId)}`);
+  if (running) throw EngineError.conflict(`conflict: unable to delete ${id} (cannot be forced) - image is being used by running container ${shortId(running.containerId)}`);
+  if (stopped && !force) throw EngineError.conflict(`conflict: unable to delete ${id} (must be forced) - image is being used by stopped container ${shortId(stopped.containerId)}`);
   const repositories = new Set(image.names.filter((n) => !n.startsWith(danglingPrefix)).map(repositoryOf));
   if (repositories.size > 1 && !force) throw EngineError.conflict(`conflict: unable to delete ${id} (must be forced) - image is referenced in multiple repositories`);
   return { untag: image.names, deleteImage: true };

@@ -35,3 +35,8 @@ export function platformMatches(candidate: Platform, wanted: Platform): boolean 
   if (candidate.os !== wanted.os || candidate.architecture !== wanted.architecture) return false;
   return wanted.variant === undefined || normalVariant(candidate) === normalVariant(wanted);
 }
+
+/** The entry of an index or manifest list for the platform wanted, if it has one. */
+export function platformEntry<Entry extends { platform?: Platform }>(entries: readonly Entry[], wanted: Platform): Entry | undefined {
+  return entries.find((entry) => entry.platform && platformMatches(entry.platform, wanted));
+}

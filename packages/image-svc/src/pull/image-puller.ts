@@ -1,8 +1,9 @@
 import { EngineError } from '@flotilla/proto';
 import { unpackLayers, withLease, writeBlob, type ContainerdServices } from '@flotilla/containerd';
-import { formatPlatform, platformMatches, type Platform } from '../core/platform.js';
+import { formatPlatform, platformEntry, type Platform } from '../core/platform.js';
 import { concurrencyLimit, streamOf } from '../core/progress-channel.js';
 import { counted } from '../core/counted.js';
+import { shortId } from '../core/short-id.js';
 import { canonicalName, familiarName, type ImageReference } from '../core/reference.js';
 import type { ProgressUpdate } from '../core/progress-update.js';
 import { sha256Digest, type RegistryRepository } from '../registry/registry-client.js';
@@ -28,7 +29,6 @@ type Report = (update: ProgressUpdate) => void;
  */
 const concurrentDownloads = 2;
 
-const shortId = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
 
 
 /**
@@ -88,7 +88,7 @@ export class ImagePuller {
     let manifest = top;
     if (isIndexMediaType(top.mediaType)) {
       const index = JSON.parse(top.bytes.toString('utf8')) as ImageIndex;
-      const entry = index.manifests.find((m) => m.platform && platformMatches(m.platform, platform));
+      const entry = platformEntry(index.manifests, platform);
       if (!entry) throw EngineError.notFound(`no matching manifest for ${formatPlatform(platform)} in the manifest list entries`);
       manifest = await repository.getManifest(entry.digest, signal);
     }

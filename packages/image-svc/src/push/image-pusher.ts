@@ -2,6 +2,7 @@ import { EngineError } from '@flotilla/proto';
 import { readBlob, readBlobBytes, type ContainerdServices } from '@flotilla/containerd';
 import { concurrencyLimit, streamOf } from '../core/progress-channel.js';
 import { counted } from '../core/counted.js';
+import { shortId } from '../core/short-id.js';
 import { canonicalName, type ImageReference } from '../core/reference.js';
 import type { ProgressUpdate } from '../core/progress-update.js';
 import type { Descriptor, ImageManifest } from '../core/oci-types.js';
@@ -19,7 +20,6 @@ export interface PushRequest {
 export type PushEvent = { progress: ProgressUpdate } | { pushed: { tag: string; digest: string; size: number } };
 
 const concurrentUploads = 3;
-const shortId = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
 
 /**
  * `docker push`: for each tag, the layers the registry does not have yet (asked with HEAD), the
