@@ -98,6 +98,11 @@ function instantOf(date: Date): Instant {
 /** containerd's containers, snapshots and tasks behind the container lifecycle's port. */
 export class ContainerdRuntime implements ContainerRuntime {
   private readonly ios = new Map<string, TaskIo>();
+  /**
+   * The process of each container's spec, which every exec and healthcheck probe starts from;
+   * it never changes after create (update touches only the limits).
+   */
+  private readonly processes = new Map<string, Record<string, unknown>>();
   /** Files of images' root filesystems that specs were made from, by chain ID (layers never change). */
   private readonly imageFiles = new Map<string, Map<string, string | undefined>>();
   private readonly runtime: { name: string; options: ReturnType<typeof packRuncOptions> };
@@ -183,6 +188,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     // Snapshot first: removing the record first lets the GC take the snapshot under our feet.
     await ignoreNotFound(this.containerd.snapshots.remove({ snapshotter: record.snapshotter, key: record.id }));
     await ignoreNotFound(this.containerd.containers.delete({ id: record.id }));
+    this.processes.delete(record.id);
   }
 
   private ioOptions(record: ContainerRecord): TaskIoOptions {
@@ -270,8 +276,12 @@ export class ContainerdRuntime implements ContainerRuntime {
 
   /** The process of a container's spec: what an exec'd process inherits (user, env, capabilities…). */
   private async processOf(id: string): Promise<Record<string, unknown>> {
+    const known = this.processes.get(id);
+    if (known) return known;
     const { container } = await this.containerd.containers.get({ id });
-    return unpackRuntimeSpec(container?.spec).process as Record<string, unknown>;
+    const process = unpackRuntimeSpec(container?.spec).process as Record<string, unknown>;
+    this.processes.set(id, process);
+    return process;
   }
 
   async exec(record: ContainerRecord, execId: string, options: ExecProcess): Promise<RunningExec> {
