@@ -61,6 +61,20 @@ describe('ContainerLifecycle', () => {
     expect(await lifecycle.list(true, 0)).toEqual([]);
   });
 
+  it('never removes a container a concurrent start left running: a plain rm is refused, a forced one kills it first', async () => {
+    const { lifecycle, runtime } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    const [started, removed] = await Promise.allSettled([lifecycle.start(id), lifecycle.remove(id, false)]);
+    expect(started.status).toBe('fulfilled');
+    expect(removed).toMatchObject({ status: 'rejected', reason: { kind: 'conflict' } });
+    expect(runtime.tasks.has(id)).toBe(true);
+
+    await lifecycle.stop(id, 0, '');
+    await Promise.all([lifecycle.start(id), lifecycle.remove(id, true)]);
+    expect(runtime.tasks.size).toBe(0);
+    expect(runtime.records.size).toBe(0);
+  });
+
   it('refuses a taken name and frees it on removal', async () => {
     const { lifecycle } = setup();
     await lifecycle.create('db', { Image: 'busybox' });

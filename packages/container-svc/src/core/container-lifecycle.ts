@@ -475,25 +475,32 @@ export class ContainerLifecycle {
 
   async remove(idOrName: string, force: boolean): Promise<void> {
     const { id } = this.registry.find(idOrName);
-    const found = this.registry.find(id);
-    if (found.state.status === 'restarting' && this.pendingRestarts.has(id)) {
-      if (!force) throw EngineError.conflict(`You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`);
-      this.cancelRestart(found);
-    }
-    if (isRunning(this.registry.find(id).state)) {
-      if (!force) {
-        throw EngineError.conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
-      }
-      const record = this.registry.find(id);
-      this.opts.events.publish('kill', record, { signal: String(SIGKILL) });
-      await this.killNow(record).catch((err) => this.opts.warn({ err, id }, 'kill failed'));
-      await this.waitForExit(id);
-    }
-    await this.withLock(id, async () => {
+    // A start (the user's, a restart policy's or a healthcheck's) may take the lock first: what it
+    // started is killed too, or the removal refused, so no task is ever left without its container.
+    for (;;) {
       const record = this.registry.get(id);
       // Auto-removal may have won the race.
-      if (record) await this.removeStopped(record);
-    });
+      if (!record) return;
+      if (record.state.status === 'restarting' && this.pendingRestarts.has(id)) {
+        if (!force) throw EngineError.conflict(`You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`);
+        this.cancelRestart(record);
+      }
+      if (isRunning(record.state)) {
+        if (!force) throw EngineError.conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+        if (this.runs.has(id)) {
+          this.opts.events.publish('kill', record, { signal: String(SIGKILL) });
+          await this.killNow(record).catch((err) => this.opts.warn({ err, id }, 'kill failed'));
+          await this.waitForExit(id);
+        }
+      }
+      const removed = await this.withLock(id, async () => {
+        const current = this.registry.get(id);
+        if (current && (this.runs.has(id) || this.pendingRestarts.has(id))) return false;
+        if (current) await this.removeStopped(current);
+        return true;
+      });
+      if (removed) return;
+    }
   }
 
   private async removeStopped(record: ContainerRecord): Promise<void> {
