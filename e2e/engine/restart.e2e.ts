@@ -5,6 +5,17 @@ import { launcherEnv, launcherScript } from '@flotilla/tools/fixtures';
 import { docker, dockerOk } from '../support/docker-cli';
 import { settings, startEngine, stopEngine } from '../support/engine';
 
+/** kill -9 of container-svc; returns once the launcher has started it again and it answers. */
+async function killContainerSvc(): Promise<void> {
+  const pidFile = join(settings().runDir, 'pids', 'container-svc.pid');
+  const killed = Number(readFileSync(pidFile, 'utf8'));
+  process.kill(killed, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 2500));
+  // It answers once it has read the containers back.
+  for (let waited = 0; (await docker(['ps'])).code !== 0 && waited < 15_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
+  expect(Number(readFileSync(pidFile, 'utf8'))).not.toBe(killed);
+}
+
 describe('the engine on one machine', () => {
   it('refuses a second start while it runs', () => {
     const second = spawnSync(process.execPath, [launcherScript], { env: launcherEnv(settings()), encoding: 'utf8', timeout: 20_000 });
@@ -37,13 +48,7 @@ describe('the engine on one machine', () => {
     await dockerOk(['run', '-d', '--name', 'bouncer', '--restart', 'on-failure:1', settings().image, 'sh', '-c', 'sleep 2; exit 3']);
     const steadyBefore = await inspect('steady');
 
-    const pidFile = join(settings().runDir, 'pids', 'container-svc.pid');
-    const killed = Number(readFileSync(pidFile, 'utf8'));
-    process.kill(killed, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 2500));
-    // The launcher starts it again; it answers once it has read the containers back.
-    for (let waited = 0; (await docker(['ps'])).code !== 0 && waited < 15_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
-    expect(Number(readFileSync(pidFile, 'utf8'))).not.toBe(killed);
+    await killContainerSvc();
 
     const steady = await inspect('steady');
     expect(steady.State).toMatchObject({ Status: 'running', Pid: steadyBefore.State.Pid, StartedAt: steadyBefore.State.StartedAt });
@@ -56,5 +61,16 @@ describe('the engine on one machine', () => {
     expect((await inspect('bouncer')).State).toMatchObject({ Status: 'exited', ExitCode: 3 });
     expect((await inspect('bouncer')).RestartCount).toBe(1);
     await dockerOk(['rm', '-f', 'steady', 'leaver', 'bouncer']);
+  });
+
+  it('loses no log line when container-svc is killed while a container writes', async () => {
+    const script = 'i=0; while [ $i -lt 500 ]; do i=$((i+1)); echo line $i; sleep 0.01; done';
+    const id = (await dockerOk(['run', '-d', settings().image, 'sh', '-c', script])).trim();
+    await new Promise((r) => setTimeout(r, 1000));
+    await killContainerSvc();
+    await dockerOk(['wait', id], { timeoutMs: 60_000 });
+    const lines = (await dockerOk(['logs', id])).split('\n').filter(Boolean);
+    expect(lines).toEqual(Array.from({ length: 500 }, (_, i) => `line ${i + 1}`));
+    await dockerOk(['rm', id]);
   });
 });

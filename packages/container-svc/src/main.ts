@@ -8,6 +8,7 @@ import { ExecSessions } from './core/exec-sessions.js';
 import { containerHandlers } from './grpc/container-handlers.js';
 import { ContainerdRuntime } from './runtime/containerd-runtime.js';
 import { ContainerFilesDir } from './runtime/container-files.js';
+import { JsonFileLogs } from './runtime/json-file-logs.js';
 import { readHostFacts } from './runtime/host-facts.js';
 import { readCgroupStats } from './runtime/cgroup-stats.js';
 import { cgroupPids, processTable } from './runtime/process-table.js';
@@ -32,7 +33,9 @@ void runService({
     const events = own(await connectEventPublisher(envString('FLOTILLA_NATS_URL'), logger));
     const imageChannel = own(connectChannel(envString('FLOTILLA_IMAGE_SVC_ADDRESS')));
     const networkChannel = own(connectChannel(envString('FLOTILLA_NETWORK_SVC_ADDRESS')));
+    // Like dockerd, one directory per container holds its files and its log.
     const files = new ContainerFilesDir(join(stateDir, 'containers'));
+    const logs = new JsonFileLogs(join(stateDir, 'containers'));
     const cgroupParent = envString('FLOTILLA_CGROUP_PARENT', '/flotilla');
     const runtime = new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), runcRoot: join(runDir, 'runc'), warn });
     const containerEvents = new NatsContainerEvents(events);
@@ -43,6 +46,7 @@ void runService({
         images: new ImageServiceResolver(createClient(imageV1.ImageService, imageChannel)),
         network: new NetworkServiceAttacher(createClient(networkV1.NetworkService, networkChannel)),
         files,
+        logs,
         events: containerEvents,
         host,
         netnsDir: envString('FLOTILLA_NETNS_DIR', '/run/flotilla/netns'),

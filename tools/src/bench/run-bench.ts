@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: Flotilla next to a reference dockerd on the same machine in the same run, each
- * engine on its own directories under the work dir. `BENCH_ONLY=run|pull` picks one benchmark;
+ * engine on its own directories under the work dir. `BENCH_ONLY=run|pull|streams` picks one benchmark;
  * `BENCH_KEEP=1` leaves the engines running and the work dir in place (the next run cleans up).
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { flotillaNamespace, startFlotilla } from './flotilla-engine.js';
 import { measurePullThroughput } from './pull-throughput.js';
 import { dockerdCgroup, startBenchDockerd, stopBenchDockerd } from './reference-dockerd.js';
 import { measureRunLatency } from './run-latency.js';
+import { measureStreams } from './stream-throughput.js';
 
 const workDir = process.env.BENCH_DIR || '/tmp/flotilla-bench';
 const keep = process.env.BENCH_KEEP === '1';
@@ -17,6 +18,7 @@ const keep = process.env.BENCH_KEEP === '1';
 const benchmarks: Record<string, (engines: readonly BenchEngine[], workDir: string) => Promise<void>> = {
   run: measureRunLatency,
   pull: measurePullThroughput,
+  streams: measureStreams,
 };
 
 function selectedBenchmarks() {

@@ -88,7 +88,7 @@ export function containerInspectJson(c: Container, apiVersion: string): Record<s
     ResolvConfPath: c.stateDir ? `${c.stateDir}/resolv.conf` : '',
     HostnamePath: c.stateDir ? `${c.stateDir}/hostname` : '',
     HostsPath: c.stateDir ? `${c.stateDir}/hosts` : '',
-    LogPath: '',
+    LogPath: c.logPath,
     Name: `/${c.name}`,
     RestartCount: c.restartCount,
     Driver: c.driver,

@@ -6,6 +6,7 @@ import { drained, queryBool, queryInt, readJsonBody, sendEmpty, sendJson } from 
 import { containerInspectJson, containerSummaryJson } from '../docker/container-json.js';
 import { compareApiVersions } from '../http/api-version.js';
 import { filterValues, parseFilters } from '../wire/filters.js';
+import { logStreamBytes, parseLogTime } from '../wire/log-stream.js';
 import { attachedContentType, stdinRequests, writeOutput } from './attached-output.js';
 
 /** What the container routes need from container-svc, and nothing more. */
@@ -29,6 +30,7 @@ export type ContainerBackend = Pick<
   | 'pruneContainers'
   | 'topContainer'
   | 'statsContainer'
+  | 'readContainerLogs'
 >;
 
 const waitConditions: Record<string, containerV1.WaitCondition> = {
@@ -168,6 +170,41 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
           if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
           // One JSON object a line, as Go's json.Encoder writes them.
           if (!res.write(Buffer.concat([statsJson, newline]))) await drained(res);
+        }
+        res.end();
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/containers/:id/logs',
+      async handle({ res, params, query, signal, apiVersion }) {
+        const stdout = queryBool(query, 'stdout');
+        const stderr = queryBool(query, 'stderr');
+        if (!stdout && !stderr) throw EngineError.invalid('Bad parameters: you must choose at least one stream');
+        const now = new Date();
+        // dockerd reads any tail that is not a non-negative number as "all".
+        const tail = /^\d+$/.test(query.get('tail') ?? '') ? Number(query.get('tail')) : undefined;
+        const options = { tty: false, timestamps: queryBool(query, 'timestamps'), details: queryBool(query, 'details') };
+        const request = {
+          id: params.id,
+          stdout,
+          stderr,
+          since: parseLogTime(query.get('since'), now),
+          until: parseLogTime(query.get('until'), now),
+          tail,
+          follow: queryBool(query, 'follow'),
+          withTimes: options.timestamps,
+          withAttrs: options.details,
+        };
+        for await (const { response } of backend.readContainerLogs(request, { signal })) {
+          if (response.case === 'opened') {
+            options.tty = response.value.tty;
+            res.writeHead(200, { 'Content-Type': attachedContentType(options.tty, apiVersion) });
+            // A follower sees the answer start before any entry comes.
+            res.flushHeaders();
+          } else if (response.case === 'entries' && !res.write(logStreamBytes(response.value, options))) {
+            await drained(res);
+          }
         }
         res.end();
       },

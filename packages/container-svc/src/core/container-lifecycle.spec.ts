@@ -26,6 +26,25 @@ describe('ContainerLifecycle', () => {
     expect(events.actions).toEqual(['create', 'start', 'die', 'destroy']);
   });
 
+  it('logs each run\'s output and closes the log with the run; --log-driver none keeps nothing and cannot be read', async () => {
+    const { lifecycle, runtime, logs } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox', HostConfig: { LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } } } });
+    await lifecycle.start(id);
+    runtime.tasks.get(id)!.write('hi\n');
+    runtime.tasks.get(id)!.finish(0);
+    await lifecycle.wait(id, 'not-running');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(logs.runs.get(id)).toEqual([{ options: { maxSize: 1024 * 1024, maxFiles: 2, compress: false, attrs: {} }, written: [expect.objectContaining({ stream: 'stdout' })], closed: true }]);
+    expect(Buffer.from(logs.runs.get(id)![0].written[0].log).toString()).toBe('hi\n');
+    expect(lifecycle.logPath(id)).toBe(logs.path(id));
+
+    const silent = await lifecycle.create('', { Image: 'busybox', HostConfig: { LogConfig: { Type: 'none', Config: {} } } });
+    await lifecycle.start(silent.id);
+    expect(logs.runs.has(silent.id)).toBe(false);
+    expect(lifecycle.logPath(silent.id)).toBe('');
+    expect(() => lifecycle.logs(silent.id, { stdout: true, stderr: true, follow: false })).toThrow('configured logging driver does not support reading');
+  });
+
   it('answers 304 for a second start and for stopping a stopped container', async () => {
     const { lifecycle } = setup();
     const { id } = await lifecycle.create('web', { Image: 'busybox' });

@@ -7,6 +7,7 @@ import { isRunning, type ContainerRecord, type HealthStatus } from './container-
 import { HealthMonitor, type ProbeResult } from './health-monitor.js';
 import { containerFilter, pruneFilter, type Filters } from './container-filters.js';
 import { parseCreateRequest, parseUpdateRequest } from './create-request.js';
+import { keepsLog, logFileOptions } from './log-config.js';
 import { ociResources } from './resources.js';
 import { RestartBackoff, restartsAfterExit } from './restart-policy.js';
 import { WarmTasks } from './warm-tasks.js';
@@ -21,9 +22,13 @@ import { generateName, normaliseName } from './container-names.js';
 import type {
   ContainerEventSink,
   ContainerFilesStore,
+  ContainerLogs,
   ContainerRuntime,
   CreatedTask,
   ImageResolver,
+  LogEntry,
+  LogQuery,
+  LogSink,
   NetworkAttacher,
   RootfsFiles,
   RunningTask,
@@ -36,6 +41,7 @@ export interface LifecycleOptions {
   images: ImageResolver;
   network: NetworkAttacher;
   files: ContainerFilesStore;
+  logs: ContainerLogs;
   events: ContainerEventSink;
   host: HostFacts;
   /** Where network namespaces of containers are kept (`<dir>/<id>`). */
@@ -77,6 +83,8 @@ export class ContainerLifecycle {
   private readonly registry = new ContainerRegistry();
   private readonly broadcast = new OutputBroadcast();
   private readonly runs = new Map<string, Run>();
+  /** The last run's log, closed once its output has drained: the next run appends after it. */
+  private readonly logsClosed = new Map<string, Promise<void>>();
   /** Stdin that arrived before the task existed, delivered when it starts. */
   private readonly pendingStdin = new Map<string, { chunks: Uint8Array[]; closed: boolean }>();
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -337,9 +345,10 @@ export class ContainerLifecycle {
     }
   }
 
-  /** Follows a running task: pumps its output and records its exit. */
+  /** Follows a running task: pumps its output to attached clients and the log, and records its exit. */
   private track(record: ContainerRecord, task: RunningTask): void {
-    const pumps = Promise.all([this.pump(record.id, 'stdout', task.stdout), this.pump(record.id, 'stderr', task.stderr)]);
+    const log = this.openLog(record, this.logsClosed.get(record.id));
+    const pumps = Promise.all([this.pump(record.id, 'stdout', task.stdout, log), this.pump(record.id, 'stderr', task.stderr, log)]);
     const pending = this.pendingStdin.get(record.id);
     if (pending && task.stdin) {
       this.pendingStdin.delete(record.id);
@@ -354,17 +363,47 @@ export class ContainerLifecycle {
       await this.recordExit(record.id, exit);
     });
     this.runs.set(record.id, { task, finished });
+    // Followers of the log end once the exit is recorded: what they look at next is the stopped container.
+    const logClosed = Promise.all([pumps, finished]).then(async () => (await log)?.close());
+    this.logsClosed.set(record.id, logClosed.catch((err) => this.opts.warn({ err, id: record.id }, 'log not closed')));
   }
 
-  private async pump(id: string, stream: OutputStreamName, source: AsyncIterable<Uint8Array>): Promise<void> {
+  /** The log this run writes to; none with `--log-driver none`, or when it cannot be opened. */
+  private async openLog(record: ContainerRecord, previousClosed: Promise<void> | undefined): Promise<LogSink | undefined> {
+    const options = logFileOptions(record.hostConfig.LogConfig, record.config);
+    if (!options) return undefined;
+    await previousClosed;
+    return this.opts.logs.open(record.id, options).catch((err) => {
+      this.opts.warn({ err, id: record.id }, 'output not logged: the log could not be opened');
+      return undefined;
+    });
+  }
+
+  private async pump(id: string, stream: OutputStreamName, source: AsyncIterable<Uint8Array>, log: Promise<LogSink | undefined>): Promise<void> {
     try {
+      const sink = await log;
       for await (const data of source) {
+        // Attached clients and the log each hold the pipe back until they have taken the chunk.
         const wait = this.broadcast.publish(id, { stream, data });
-        if (wait) await wait;
+        if (sink) await Promise.all([wait, sink.write(stream, data)]);
+        else if (wait) await wait;
       }
     } catch (err) {
       this.opts.warn({ err, id, stream }, 'output stream failed');
     }
+  }
+
+  /** `docker logs`: the container's log, and with `follow` what its current run writes next. */
+  logs(idOrName: string, query: LogQuery): { tty: boolean; entries: AsyncIterable<LogEntry[]> } {
+    const record = this.registry.find(idOrName);
+    if (!keepsLog(record.hostConfig.LogConfig)) throw EngineError.notImplemented('configured logging driver does not support reading');
+    return { tty: record.config.Tty === true, entries: this.opts.logs.read(record.id, query) };
+  }
+
+  /** Inspect's LogPath: empty with the none driver. */
+  logPath(idOrName: string): string {
+    const record = this.registry.find(idOrName);
+    return keepsLog(record.hostConfig.LogConfig) ? this.opts.logs.path(record.id) : '';
   }
 
   private async recordExit(id: string, exit: TaskExit): Promise<void> {
@@ -510,8 +549,10 @@ export class ContainerLifecycle {
     await Promise.all([
       this.opts.runtime.remove(record),
       this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed')),
+      this.opts.logs.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'log not removed')),
     ]);
     this.registry.delete(record.id);
+    this.logsClosed.delete(record.id);
     this.backoff.forget(record.id);
     this.pendingStdin.delete(record.id);
     this.broadcast.endRun(record.id);

@@ -30,6 +30,11 @@ export interface DockerConfig {
   Shell?: string[] | null;
 }
 
+export interface LogConfig {
+  Type: string;
+  Config: Record<string, string>;
+}
+
 /** The part of Docker's HostConfig this engine acts on; other fields are kept as sent. */
 export interface HostConfig extends ResourceConfig {
   NetworkMode?: string;
@@ -57,6 +62,7 @@ export interface HostConfig extends ResourceConfig {
   DnsOptions?: string[] | null;
   MaskedPaths?: string[] | null;
   ReadonlyPaths?: string[] | null;
+  LogConfig?: Partial<LogConfig> | null;
   [field: string]: unknown;
 }
 

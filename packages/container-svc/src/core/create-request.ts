@@ -2,6 +2,7 @@ import { EngineError } from '@flotilla/proto';
 import { effectiveCapabilities } from './capabilities.js';
 import type { DockerConfig, HostConfig } from './container-record.js';
 import type { HostFacts } from './host-facts.js';
+import { checkLogConfig } from './log-config.js';
 import { checkResources } from './resources.js';
 import { seccompFromDockerProfile } from './seccomp/index.js';
 import { parseSecurityOptions } from './security-options.js';
@@ -137,7 +138,8 @@ export function parseCreateRequest(body: unknown, host: HostFacts): CreateReques
   const unsupported: string[] = [];
   const problems = [...configProblems(dockerConfig), ...hostConfigProblems(hostConfig, host, unsupported)];
   const resources = checkResources(hostConfig, host);
-  problems.push(...resources.problems);
+  const log = checkLogConfig(hostConfig.LogConfig);
+  problems.push(...resources.problems, ...log.problems);
 
   const networkMode = hostConfig.NetworkMode || 'default';
   if (!['default', 'bridge', 'none', 'host'].includes(networkMode)) {
@@ -162,7 +164,7 @@ export function parseCreateRequest(body: unknown, host: HostFacts): CreateReques
       CgroupnsMode: hostConfig.CgroupnsMode || 'host',
       Privileged: hostConfig.Privileged ?? false,
       ReadonlyRootfs: hostConfig.ReadonlyRootfs ?? false,
-      LogConfig: { Type: 'none', Config: {} },
+      LogConfig: log.logConfig,
       Runtime: 'runc',
     },
     warnings: resources.warnings,

@@ -3,6 +3,7 @@ import type { ImageConfig } from './image-config-merge.js';
 import type { Instant } from './instant.js';
 import type { ContainerFiles } from './oci-spec.js';
 import type { ProbeResult } from './health-monitor.js';
+import type { OutputStreamName } from './output-broadcast.js';
 import type { RawStats } from './stats-json.js';
 
 /** What container-svc needs to know about an image (from image-svc). */
@@ -169,4 +170,59 @@ export interface ContainerProbe {
   pids(cgroupPath: string): Promise<number[]>;
   /** `ps <psArgs>` on the host, only the rows of `pids`. */
   processTable(pids: readonly number[], psArgs: string): Promise<{ titles: string[]; processes: string[][] }>;
+}
+
+/** How a container's json-file log is kept: `--log-opt max-size/max-file/compress`, and its attrs. */
+export interface LogFileOptions {
+  /** Bytes a file may grow to before it is rotated; 0 keeps one unbounded file. */
+  maxSize: number;
+  /** Files kept, the current one included (1 when maxSize is 0). */
+  maxFiles: number;
+  /** Rotated files are gzip-compressed. */
+  compress: boolean;
+  /** Written with every entry (`--log-opt labels/env`), shown by `docker logs --details`. */
+  attrs: Record<string, string>;
+}
+
+/** One entry of a container's log, as Docker's json-file driver keeps it. */
+export interface LogEntry {
+  stream: OutputStreamName;
+  /** RFC 3339 with nanoseconds. */
+  time: string;
+  /** The message: a line with its newline, or up to 16 KiB of a longer one, or what came before the end. */
+  log: Uint8Array;
+  attrs?: Record<string, string>;
+}
+
+export interface LogQuery {
+  stdout: boolean;
+  stderr: boolean;
+  /** Entries at or after this instant, in nanoseconds since the epoch. */
+  sinceNs?: bigint;
+  /** Entries before this instant, in nanoseconds since the epoch. */
+  untilNs?: bigint;
+  /** The last `tail` entries only (of the selected streams); all when undefined. */
+  tail?: number;
+  /** Keep delivering new entries until the run writing them ends or the signal aborts. */
+  follow: boolean;
+  signal?: AbortSignal;
+}
+
+/** Where one run of a container writes its output. */
+export interface LogSink {
+  /** Resolves once the bytes are in the log (the caller waits before reading more output). */
+  write(stream: OutputStreamName, data: Uint8Array): Promise<void>;
+  /** Writes what is left of unterminated lines and ends the followers of this run. */
+  close(): Promise<void>;
+}
+
+/** The json-file logs of containers: written by runs, read by `docker logs`. */
+export interface ContainerLogs {
+  /** Opens the log for a run's output, appending (after a restart of this service too). */
+  open(id: string, options: LogFileOptions): Promise<LogSink>;
+  /** Batches of entries, oldest first: what one read of the files or one write of the run gave. */
+  read(id: string, query: LogQuery): AsyncIterable<LogEntry[]>;
+  /** The path of the current file, for inspect's LogPath. */
+  path(id: string): string;
+  remove(id: string): Promise<void>;
 }

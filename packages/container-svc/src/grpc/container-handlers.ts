@@ -6,7 +6,7 @@ import type { ContainerLifecycle, WaitCondition } from '../core/container-lifecy
 import type { ContainerObserver } from '../core/container-observer.js';
 import type { ExecSessions } from '../core/exec-sessions.js';
 import type { ContainerFilesStore } from '../core/ports.js';
-import { containerMessage } from './container-message.js';
+import { containerMessage, logEntriesMessages, timestampNanos } from './container-message.js';
 
 const conditions: Record<containerV1.WaitCondition, WaitCondition> = {
   [containerV1.WaitCondition.UNSPECIFIED]: 'not-running',
@@ -33,7 +33,8 @@ export function containerHandlers(
   execs: ExecSessions,
   files: ContainerFilesStore,
 ): ServiceHandlers<typeof containerV1.ContainerService> {
-  const message = (id: string, summary = false) => containerMessage(lifecycle.inspect(id), dirname(files.paths(id).hosts), summary);
+  const message = (id: string, summary = false) =>
+    containerMessage(lifecycle.inspect(id), { stateDir: dirname(files.paths(id).hosts), logPath: lifecycle.logPath(id) }, summary);
   return {
     async createContainer(req) {
       return lifecycle.create(req.name, parseBody(req.configJson));
@@ -80,6 +81,21 @@ export function containerHandlers(
       for await (const chunk of attachment.output) {
         const stream = chunk.stream === 'stderr' ? containerV1.OutputStream.STDERR : containerV1.OutputStream.STDOUT;
         yield { response: { case: 'output', value: { stream, data: chunk.data } } };
+      }
+    },
+    async *readContainerLogs(req, ctx): AsyncGenerator<MessageInitShape<typeof containerV1.ReadContainerLogsResponseSchema>> {
+      const { tty, entries } = lifecycle.logs(req.id, {
+        stdout: req.stdout,
+        stderr: req.stderr,
+        sinceNs: req.since && timestampNanos(req.since),
+        untilNs: req.until && timestampNanos(req.until),
+        tail: req.tail,
+        follow: req.follow,
+        signal: ctx.signal,
+      });
+      yield { response: { case: 'opened', value: { tty } } };
+      for await (const batch of entries) {
+        for (const value of logEntriesMessages(batch, req)) yield { response: { case: 'entries', value } };
       }
     },
     async resizeContainerTty(req) {

@@ -1,7 +1,8 @@
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { containerV1 } from '@flotilla/proto';
 import type { ContainerRecord, ContainerStatus } from '../core/container-record.js';
 import { instantParts, type Instant } from '../core/instant.js';
+import type { LogEntry } from '../core/ports.js';
 
 const statusValues: Record<ContainerStatus, containerV1.ContainerStatus> = {
   created: containerV1.ContainerStatus.CREATED,
@@ -27,7 +28,7 @@ function json(value: object): Buffer {
 }
 
 /** A container for the API; a `summary` leaves Docker's Config and HostConfig JSON out. */
-export function containerMessage(record: ContainerRecord, stateDir: string, summary = false): containerV1.Container {
+export function containerMessage(record: ContainerRecord, paths: { stateDir: string; logPath: string }, summary = false): containerV1.Container {
   return create(containerV1.ContainerSchema, {
     id: record.id,
     name: record.name,
@@ -56,6 +57,36 @@ export function containerMessage(record: ContainerRecord, stateDir: string, summ
     args: record.args,
     restartCount: record.restartCount,
     driver: record.snapshotter,
-    stateDir,
+    ...paths,
   });
+}
+
+/**
+ * A batch of log entries as LogEntries columns, cut so no message carries much more than
+ * `limit` bytes of output (a tail of 100k lines comes as one batch).
+ */
+export function* logEntriesMessages(
+  entries: readonly LogEntry[],
+  asked: { withTimes: boolean; withAttrs: boolean },
+  limit = 1024 * 1024,
+): Generator<MessageInitShape<typeof containerV1.LogEntriesSchema>> {
+  for (let start = 0; start < entries.length; ) {
+    let end = start;
+    let bytes = 0;
+    while (end < entries.length && (end === start || bytes + entries[end].log.length <= limit)) bytes += entries[end++].log.length;
+    const part = entries.slice(start, end);
+    yield {
+      messages: Buffer.concat(part.map((entry) => entry.log), bytes),
+      sizes: part.map((entry) => entry.log.length),
+      streams: part.map((entry) => (entry.stream === 'stderr' ? containerV1.OutputStream.STDERR : containerV1.OutputStream.STDOUT)),
+      times: asked.withTimes ? part.map((entry) => entry.time) : [],
+      attrs: asked.withAttrs ? part.map((entry) => ({ values: entry.attrs ?? {} })) : [],
+    };
+    start = end;
+  }
+}
+
+/** A protobuf Timestamp in nanoseconds since the epoch. */
+export function timestampNanos(time: { seconds: bigint; nanos: number }): bigint {
+  return time.seconds * 1_000_000_000n + BigInt(time.nanos);
 }

@@ -1,17 +1,19 @@
 import { ContainerLifecycle } from '../core/container-lifecycle.js';
-import { FakeFiles, FakeNetwork, FakeRuntime, RecordingEvents, fakeHost, fakeImages } from './fake-ports.js';
+import { FakeFiles, FakeLogs, FakeNetwork, FakeRuntime, RecordingEvents, fakeHost, fakeImages } from './fake-ports.js';
 
 /** A lifecycle on fakes, with the fakes for the test to drive and inspect. */
 export function lifecycleOnFakes() {
   const runtime = new FakeRuntime();
   const network = new FakeNetwork();
   const files = new FakeFiles();
+  const logs = new FakeLogs();
   const events = new RecordingEvents();
   const lifecycle = new ContainerLifecycle({
     runtime,
     images: fakeImages,
     network,
     files,
+    logs,
     events,
     host: fakeHost,
     netnsDir: '/netns',
@@ -19,5 +21,5 @@ export function lifecycleOnFakes() {
     outputDrainMs: 50,
     warn: () => undefined,
   });
-  return { lifecycle, runtime, network, files, events };
+  return { lifecycle, runtime, network, files, logs, events };
 }

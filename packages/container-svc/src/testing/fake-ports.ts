@@ -6,10 +6,15 @@ import type { ContainerFiles } from '../core/oci-spec.js';
 import type {
   ContainerEventSink,
   ContainerFilesStore,
+  ContainerLogs,
   ContainerProbe,
   ContainerRuntime,
   ExecProcess,
   ImageResolver,
+  LogEntry,
+  LogFileOptions,
+  LogQuery,
+  LogSink,
   NetworkAttacher,
   RecoveredContainer,
   ResolvedImage,
@@ -211,6 +216,28 @@ export class FakeFiles implements ContainerFilesStore {
   }
   async remove(id: string) {
     this.written.delete(id);
+  }
+}
+
+/** Logs kept in memory: each open is one run, with what it was written and whether it closed. */
+export class FakeLogs implements ContainerLogs {
+  readonly runs = new Map<string, { options: LogFileOptions; written: LogEntry[]; closed: boolean }[]>();
+  async open(id: string, options: LogFileOptions): Promise<LogSink> {
+    const run = { options, written: [] as LogEntry[], closed: false };
+    this.runs.set(id, [...(this.runs.get(id) ?? []), run]);
+    return {
+      write: async (stream, log) => void run.written.push({ stream, log, time: '2026-01-01T00:00:00Z' }),
+      close: async () => void (run.closed = true),
+    };
+  }
+  async *read(id: string, query: LogQuery): AsyncIterable<LogEntry[]> {
+    for (const run of this.runs.get(id) ?? []) yield run.written.filter((entry) => (entry.stream === 'stdout' ? query.stdout : query.stderr));
+  }
+  path(id: string): string {
+    return `/logs/${id}-json.log`;
+  }
+  async remove(id: string) {
+    this.runs.delete(id);
   }
 }
 
