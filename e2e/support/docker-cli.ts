@@ -9,11 +9,16 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The environment that points the docker CLI at the suite's engine. */
+export function cliEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, DOCKER_HOST: `unix://${settings().apiSocket}`, DOCKER_CONFIG: join(e2eRoot, 'docker-config') };
+}
+
 /** Runs the real docker CLI against the suite's engine. */
 export function docker(args: string[], options: { input?: Buffer | string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('docker', args, {
-      env: { ...process.env, DOCKER_HOST: `unix://${settings().apiSocket}`, DOCKER_CONFIG: join(e2eRoot, 'docker-config') },
+      env: cliEnv(),
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

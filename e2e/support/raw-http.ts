@@ -8,10 +8,13 @@ export interface RawResponse {
   bytes: Buffer;
 }
 
-/** One HTTP request to the engine's socket, for checks at the level of status, headers and bytes. */
-export function rawRequest(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<RawResponse> {
+/**
+ * One HTTP request to the engine's socket (or another engine's), for checks at the level of
+ * status, headers and bytes.
+ */
+export function rawRequest(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, socketPath = settings().apiSocket): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: settings().apiSocket, method, path, headers }, (res) => {
+    const req = request({ socketPath, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
       res.on('end', () => {

@@ -269,7 +269,16 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
         const options: AttachInput = {
           request: {
             case: 'options',
-            value: { id: params.id, stdin: withStdin, stdout: queryBool(query, 'stdout'), stderr: queryBool(query, 'stderr') },
+            value: {
+              id: params.id,
+              stdin: withStdin,
+              stdout: queryBool(query, 'stdout'),
+              stderr: queryBool(query, 'stderr'),
+              logs: queryBool(query, 'logs'),
+              // dockerd streams only when asked: stream=0 (the default) is the log replay alone.
+              logsOnly: !queryBool(query, 'stream'),
+              detachKeys: query.get('detachKeys') ?? '',
+            },
           },
         };
         const controller = new AbortController();

@@ -23,7 +23,7 @@ describe('ContainerLifecycle', () => {
     expect(runtime.records.has(id)).toBe(false);
     expect(network.attached.size).toBe(0);
     expect(files.written.size).toBe(0);
-    expect(events.actions).toEqual(['create', 'start', 'die', 'destroy']);
+    expect(events.actions).toEqual(['create', 'attach', 'start', 'die', 'destroy']);
   });
 
   it('logs each run\'s output and closes the log with the run; --log-driver none keeps nothing and cannot be read', async () => {
@@ -142,6 +142,25 @@ describe('ContainerLifecycle', () => {
     expect(runtime.tasks.get(id)!.stdinClosed).toBe(true);
   });
 
+  it('detaches a TTY attachment on its detach keys and at the end of its input, leaving stdin open', async () => {
+    const { lifecycle, runtime, events } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox', Tty: true, OpenStdin: true, StdinOnce: true });
+    await lifecycle.start(id);
+    const typed = lifecycle.attach(id, { stdin: true, stdout: true, stderr: true, detachKeys: 'ctrl-x' });
+    const output = text(typed.output);
+    await typed.writeStdin(Buffer.from('ls\n\x18'));
+    expect(await output).toBe('');
+    const ended = lifecycle.attach(id, { stdin: true, stdout: true, stderr: true });
+    const rest = text(ended.output);
+    ended.closeStdin();
+    await rest;
+    expect(runtime.tasks.get(id)!.stdinReceived).toEqual(['ls\n']);
+    expect(runtime.tasks.get(id)!.stdinClosed).toBe(false);
+    expect(lifecycle.inspect(id).state.status).toBe('running');
+    expect(events.actions).toEqual(['create', 'start', 'attach', 'detach', 'attach']);
+    expect(() => lifecycle.attach(id, { stdin: true, stdout: true, stderr: true, detachKeys: 'meta-x' })).toThrow('Invalid detach keys (meta-x) provided');
+  });
+
   it('pauses and unpauses with dockerd\'s conflicts, and a paused container cannot be started', async () => {
     const { lifecycle, runtime, events } = setup();
     const { id } = await lifecycle.create('pz', { Image: 'busybox' });
@@ -152,6 +171,7 @@ describe('ContainerLifecycle', () => {
     expect(lifecycle.inspect(id).state.status).toBe('paused');
     await expect(lifecycle.pause(id)).rejects.toThrow(`Container ${id} is already paused`);
     await expect(lifecycle.start(id)).rejects.toThrow('cannot start a paused container, try unpause instead');
+    expect(() => lifecycle.attach('pz', { stdin: false, stdout: true, stderr: true })).toThrow('container pz is paused, unpause the container before attach');
     await lifecycle.unpause(id);
     await expect(lifecycle.unpause(id)).rejects.toMatchObject({ kind: 'conflict', message: `Container ${id} is not paused` });
     expect(events.actions).toEqual(['create', 'start', 'pause', 'unpause']);

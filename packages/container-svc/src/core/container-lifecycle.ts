@@ -7,6 +7,7 @@ import { isRunning, type ContainerRecord, type HealthStatus } from './container-
 import { HealthMonitor, type ProbeResult } from './health-monitor.js';
 import { containerFilter, pruneFilter, type Filters } from './container-filters.js';
 import { parseCreateRequest, parseUpdateRequest } from './create-request.js';
+import { DetachScanner, parseDetachKeys } from './detach-keys.js';
 import { keepsLog, logFileOptions } from './log-config.js';
 import { ociResources } from './resources.js';
 import { RestartBackoff, restartsAfterExit } from './restart-policy.js';
@@ -54,6 +55,14 @@ export interface LifecycleOptions {
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** `--detach-keys`; Docker's ctrl-p,ctrl-q when empty. */
+  detachKeys?: string;
+}
 
 export interface Attachment {
   tty: boolean;
@@ -674,28 +683,52 @@ export class ContainerLifecycle {
     return this.opts.runtime.persist(record).catch((err) => this.opts.warn({ err, id: record.id }, 'state not saved'));
   }
 
-  attach(idOrName: string, streams: { stdin: boolean; stdout: boolean; stderr: boolean }): Attachment {
+  /** The container an attach would attach to, after dockerd's checks of the attach. */
+  attachable(idOrName: string, options: AttachOptions): ContainerRecord {
+    parseDetachKeys(options.detachKeys);
     const record = this.registry.find(idOrName);
+    if (record.state.status === 'paused') throw EngineError.conflict(`container ${idOrName} is paused, unpause the container before attach`);
+    if (record.state.status === 'restarting') throw EngineError.conflict(`container ${idOrName} is restarting, wait until the container is running`);
+    return record;
+  }
+
+  attach(idOrName: string, options: AttachOptions): Attachment {
+    const record = this.attachable(idOrName, options);
     const id = record.id;
+    const tty = record.config.Tty === true;
+    const useStdin = options.stdin && record.config.OpenStdin === true;
+    // As in dockerd, only a TTY's input is watched for the detach keys.
+    const detachScanner = tty && useStdin ? new DetachScanner(parseDetachKeys(options.detachKeys)) : undefined;
     const wanted: OutputStreamName[] = [];
-    if (streams.stdout) wanted.push('stdout');
-    if (streams.stderr) wanted.push('stderr');
+    if (options.stdout) wanted.push('stdout');
+    if (options.stderr) wanted.push('stderr');
     const output = this.broadcast.subscribe(id, wanted);
     const stdinOf = (): StdinWriter | undefined => this.runs.get(id)?.task.stdin;
-    const useStdin = streams.stdin && record.config.OpenStdin === true;
+    const write = async (data: Uint8Array) => {
+      const stdin = stdinOf();
+      if (stdin) return stdin.write(data);
+      const pending = this.pendingStdin.get(id) ?? { chunks: [], closed: false };
+      pending.chunks.push(data);
+      this.pendingStdin.set(id, pending);
+    };
+    this.opts.events.publish('attach', record);
     return {
-      tty: record.config.Tty === true,
+      tty,
       output,
       writeStdin: async (data) => {
         if (!useStdin) return;
-        const stdin = stdinOf();
-        if (stdin) return stdin.write(data);
-        const pending = this.pendingStdin.get(id) ?? { chunks: [], closed: false };
-        pending.chunks.push(data);
-        this.pendingStdin.set(id, pending);
+        const scanned = detachScanner?.feed(data) ?? { forward: data, detached: false };
+        if (scanned.forward.length) await write(scanned.forward);
+        if (scanned.detached) {
+          output.close();
+          this.opts.events.publish('detach', record);
+        }
       },
       closeStdin: () => {
-        if (!useStdin || !record.config.StdinOnce) return;
+        if (!useStdin) return;
+        // As dockerd: the end of the client's input closes the container's stdin only for a
+        // non-TTY StdinOnce container (`docker run -i`); otherwise it ends this attachment.
+        if (tty || !record.config.StdinOnce) return output.close();
         const stdin = stdinOf();
         if (stdin) stdin.close();
         else this.pendingStdin.set(id, { chunks: this.pendingStdin.get(id)?.chunks ?? [], closed: true });

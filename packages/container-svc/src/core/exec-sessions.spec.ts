@@ -48,4 +48,20 @@ describe('ExecSessions', () => {
     const execId = execs.create(id, { Cmd: ['echo', 'unseen'], AttachStderr: true });
     expect(await text((await execs.start(execId, false))!.output)).toBe('');
   });
+
+  it('ends a TTY exec\'s attachment on the detach keys, the process left running', async () => {
+    const { lifecycle, runtime, execs } = setup();
+    const { id } = await lifecycle.create('box', { Image: 'busybox' });
+    await lifecycle.start(id);
+    const execId = execs.create(id, { Cmd: ['sh'], Tty: true, AttachStdin: true, AttachStdout: true });
+    const attachment = (await execs.start(execId, false))!;
+    const output = attachment.output[Symbol.asyncIterator]();
+    expect(Buffer.from((await output.next()).value!.data).toString()).toBe('sh');
+    const rest = output.next();
+    await attachment.writeStdin(Buffer.from('id\n\x10\x11'));
+    expect(await rest).toMatchObject({ done: true });
+    expect(runtime.execTasks.get(execId)!.stdinReceived).toEqual(['id\n']);
+    expect(execs.inspect(execId)).toMatchObject({ Running: true });
+    expect(() => execs.create(id, { Cmd: ['sh'], DetachKeys: 'ctrl-' })).toThrow('Invalid detach keys (ctrl-) provided');
+  });
 });

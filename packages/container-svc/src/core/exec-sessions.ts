@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EngineError } from '@flotilla/proto';
 import type { ContainerRecord } from './container-record.js';
+import { DetachScanner, parseDetachKeys } from './detach-keys.js';
 import type { HostFacts } from './host-facts.js';
 import type { OutputStreamName } from './output-broadcast.js';
 import type { ContainerEventSink, ContainerRuntime } from './ports.js';
@@ -89,6 +90,7 @@ export class ExecSessions {
     if (!Array.isArray(config.Cmd) || config.Cmd.length === 0 || !config.Cmd.every((arg) => typeof arg === 'string')) {
       throw EngineError.invalid('No exec command specified');
     }
+    parseDetachKeys(config.DetachKeys);
     const record = this.runningContainer(containerIdOrName);
     this.sweep();
     const id = randomBytes(32).toString('hex');
@@ -132,35 +134,46 @@ export class ExecSessions {
       .then((exit) => Object.assign(session, { running: false, exitCode: exit.exitCode, pid: 0 }))
       .then(() => this.opts.events.publish('exec_die', record, { execID: id, exitCode: String(session.exitCode) }))
       .catch((err) => this.opts.warn({ err, id }, 'exec exit not recorded'));
-    if (detach) {
-      // Nobody reads its output: drain it so the process never blocks on a full pipe.
-      void (async () => {
-        for (let next = await output.next(); !next.done; next = await output.next());
-        await run.exit.catch(() => undefined);
-        await run.release();
-      })();
-      return undefined;
-    }
-    const release = async () => {
+    const drainAndRelease = async () => {
+      // Nobody reads the output any more: drain it so the process never blocks on a full pipe.
+      for (let next = await output.next(); !next.done; next = await output.next());
       await run.exit.catch(() => undefined);
       await run.release();
     };
+    if (detach) {
+      void drainAndRelease();
+      return undefined;
+    }
     // Streams the client did not attach are read all the same, or the process could block.
     const attached = { stdout: config.AttachStdout === true, stderr: config.AttachStderr === true };
+    // As in dockerd, only a TTY's input is watched for the detach keys; detaching leaves the process running.
+    const detachScanner = tty && withStdin ? new DetachScanner(parseDetachKeys(config.DetachKeys)) : undefined;
+    let endAttachment!: () => void;
+    const attachmentEnded = new Promise<undefined>((resolve) => (endAttachment = () => resolve(undefined)));
     return {
       tty,
       output: (async function* () {
         try {
-          for await (const chunk of output) if (attached[chunk.stream]) yield chunk;
+          for (;;) {
+            const next = await Promise.race([output.next(), attachmentEnded]);
+            if (!next || next.done) return;
+            if (attached[next.value.stream]) yield next.value;
+          }
         } finally {
-          void release();
+          void drainAndRelease();
         }
       })(),
       writeStdin: async (data) => {
-        if (withStdin && run.stdin) await run.stdin.write(data);
+        if (!withStdin || !run.stdin) return;
+        const scanned = detachScanner?.feed(data) ?? { forward: data, detached: false };
+        if (scanned.forward.length) await run.stdin.write(scanned.forward);
+        if (scanned.detached) endAttachment();
       },
       closeStdin: () => {
-        if (withStdin) run.stdin?.close();
+        if (!withStdin) return;
+        // The end of a TTY client's input ends its attachment; a plain one's closes the process's stdin.
+        if (tty) endAttachment();
+        else run.stdin?.close();
       },
     };
   }

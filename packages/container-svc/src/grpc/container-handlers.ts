@@ -6,7 +6,7 @@ import type { ContainerLifecycle, WaitCondition } from '../core/container-lifecy
 import type { ContainerObserver } from '../core/container-observer.js';
 import type { ExecSessions } from '../core/exec-sessions.js';
 import type { ContainerFilesStore } from '../core/ports.js';
-import { containerMessage, logEntriesMessages, timestampNanos } from './container-message.js';
+import { containerMessage, logEntriesMessages, outputStream, timestampNanos } from './container-message.js';
 
 const conditions: Record<containerV1.WaitCondition, WaitCondition> = {
   [containerV1.WaitCondition.UNSPECIFIED]: 'not-running',
@@ -67,6 +67,14 @@ export function containerHandlers(
       const first = await iterator.next();
       if (first.done || first.value.request.case !== 'options') throw EngineError.invalid('attach must start with its options');
       const options = first.value.request.value;
+      const tty = lifecycle.attachable(options.id, options).config.Tty === true;
+      // As dockerd: the log first, then what comes from now on (a line written between is missed).
+      const replay = options.logs ? lifecycle.logs(options.id, { stdout: options.stdout, stderr: options.stderr, follow: false, signal: ctx.signal }) : undefined;
+      yield { response: { case: 'attached', value: { tty } } };
+      for await (const batch of replay?.entries ?? []) {
+        for (const entry of batch) yield { response: { case: 'output', value: { stream: outputStream(entry.stream), data: entry.log } } };
+      }
+      if (options.logsOnly) return;
       const attachment = lifecycle.attach(options.id, options);
       ctx.signal.addEventListener('abort', () => attachment.output.close(), { once: true });
       // Stdin flows while output is streamed back.
@@ -77,11 +85,7 @@ export function containerHandlers(
           else if (request.case === 'closeStdin') attachment.closeStdin();
         }
       })().catch(() => attachment.output.close());
-      yield { response: { case: 'attached', value: { tty: attachment.tty } } };
-      for await (const chunk of attachment.output) {
-        const stream = chunk.stream === 'stderr' ? containerV1.OutputStream.STDERR : containerV1.OutputStream.STDOUT;
-        yield { response: { case: 'output', value: { stream, data: chunk.data } } };
-      }
+      for await (const chunk of attachment.output) yield { response: { case: 'output', value: { stream: outputStream(chunk.stream), data: chunk.data } } };
     },
     async *readContainerLogs(req, ctx): AsyncGenerator<MessageInitShape<typeof containerV1.ReadContainerLogsResponseSchema>> {
       const { tty, entries } = lifecycle.logs(req.id, {
@@ -165,8 +169,7 @@ export function containerHandlers(
       yield { response: { case: 'started', value: { tty: attachment.tty } } };
       for await (const chunk of attachment.output) {
         if (ctx.signal.aborted) break;
-        const stream = chunk.stream === 'stderr' ? containerV1.OutputStream.STDERR : containerV1.OutputStream.STDOUT;
-        yield { response: { case: 'output', value: { stream, data: chunk.data } } };
+        yield { response: { case: 'output', value: { stream: outputStream(chunk.stream), data: chunk.data } } };
       }
     },
     async inspectExec(req) {

@@ -2,6 +2,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { containerV1 } from '@flotilla/proto';
 import type { ContainerRecord, ContainerStatus } from '../core/container-record.js';
 import { instantParts, type Instant } from '../core/instant.js';
+import type { OutputStreamName } from '../core/output-broadcast.js';
 import type { LogEntry } from '../core/ports.js';
 
 const statusValues: Record<ContainerStatus, containerV1.ContainerStatus> = {
@@ -61,6 +62,8 @@ export function containerMessage(record: ContainerRecord, paths: { stateDir: str
   });
 }
 
+export const outputStream = (name: OutputStreamName) => (name === 'stderr' ? containerV1.OutputStream.STDERR : containerV1.OutputStream.STDOUT);
+
 /**
  * A batch of log entries as LogEntries columns, cut so no message carries much more than
  * `limit` bytes of output (a tail of 100k lines comes as one batch).
@@ -78,7 +81,7 @@ export function* logEntriesMessages(
     yield {
       messages: Buffer.concat(part.map((entry) => entry.log), bytes),
       sizes: part.map((entry) => entry.log.length),
-      streams: part.map((entry) => (entry.stream === 'stderr' ? containerV1.OutputStream.STDERR : containerV1.OutputStream.STDOUT)),
+      streams: part.map((entry) => outputStream(entry.stream)),
       times: asked.withTimes ? part.map((entry) => entry.time) : [],
       attrs: asked.withAttrs ? part.map((entry) => ({ values: entry.attrs ?? {} })) : [],
     };

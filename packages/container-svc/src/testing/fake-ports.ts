@@ -126,11 +126,14 @@ export class FakeRuntime implements ContainerRuntime {
   }
   /** Execs started, with what they were started with; each exits with 0 after echoing its args. */
   readonly execs: [string, ExecProcess][] = [];
-  async exec(_record: ContainerRecord, _execId: string, process: ExecProcess) {
-    this.execs.push([_execId, process]);
+  /** Exec processes by exec ID; each echoes its args and exits with 0, unless its command is `sh`. */
+  readonly execTasks = new Map<string, FakeTask>();
+  async exec(_record: ContainerRecord, execId: string, process: ExecProcess) {
+    this.execs.push([execId, process]);
     const task = new FakeTask();
+    this.execTasks.set(execId, task);
     task.write(process.args.join(' '));
-    task.finish(0);
+    if (process.args[0] !== 'sh') task.finish(0);
     return { ...task.running(777), release: async () => undefined };
   }
   async resizeExec() {}
