@@ -1,14 +1,15 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isEngineRunning, removeCgroupParent, unmountUnder } from '@flotilla/tools/fixtures';
+import { isEngineRunning, removeBridges, removeCgroupParent, unmountUnder } from '@flotilla/tools/fixtures';
 import { docker } from './docker-cli';
 import { killStrayRegistries } from './registry/local-registry';
 import { stopE2eDockerd } from './reference-dockerd';
-import { e2eRoot, engineCgroup, startEngine, stopEngine, settings } from './engine';
+import { defaultBridge, e2eRoot, engineCgroup, startEngine, stopEngine, settings } from './engine';
 
 /**
  * Leaves the machine as the suite found it: containers removed through the engine (so their
- * namespaces, snapshots and cgroups go too), the engine stopped, its mounts and files removed.
+ * namespaces, snapshots, cgroups and networks go too), the engine stopped, its bridges, mounts
+ * and files removed.
  */
 export async function cleanUp(): Promise<void> {
   if (existsSync(`${e2eRoot}/engine.json`)) {
@@ -17,11 +18,13 @@ export async function cleanUp(): Promise<void> {
     const { stdout } = await docker(['ps', '-aq']).catch(() => ({ stdout: '' }));
     const ids = stdout.split('\n').filter(Boolean);
     if (ids.length) await docker(['rm', '-f', ...ids]);
+    await docker(['network', 'prune', '-f']).catch(() => undefined);
     await stopEngine();
   }
   killLeftovers();
   killStrayRegistries(e2eRoot);
   await stopE2eDockerd();
+  removeBridges(join(e2eRoot, 'state', 'network'), defaultBridge);
   unmountUnder(e2eRoot);
   rmSync(e2eRoot, { recursive: true, force: true });
   removeCgroupParent(engineCgroup);

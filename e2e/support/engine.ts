@@ -9,6 +9,8 @@ const settingsFile = join(e2eRoot, 'engine.json');
 const namespace = 'flotilla-e2e';
 /** The launcher names the containers' parent cgroup after the namespace. */
 export const engineCgroup = namespace;
+/** And its default bridge network's device. */
+export const defaultBridge = `${namespace}0`;
 
 export interface EngineSettings extends EngineDirs {
   containerdSocket: string;

@@ -1,6 +1,6 @@
 import { chmodSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { connectChannel, createClient, containerV1, imageV1 } from '@flotilla/proto';
+import { connectChannel, createClient, containerV1, imageV1, networkV1 } from '@flotilla/proto';
 import { connectEventFeed, createLogger, type EventFeed, envInt, envString, onTerminate, packageVersion, prepareUnixSocket } from '@flotilla/kit';
 import { createApiServer } from './http/api-server.js';
 import { Router } from './http/router.js';
@@ -10,6 +10,7 @@ import { authRoutes } from './routes/auth.js';
 import { systemRoutes } from './routes/system.js';
 import { eventRoutes } from './routes/events.js';
 import { execRoutes } from './routes/exec.js';
+import { networkRoutes } from './routes/networks.js';
 
 /** Composition root of the gateway: one gRPC client per service, one router per API area. */
 function main(): void {
@@ -18,8 +19,10 @@ function main(): void {
   const socketPath = envString('FLOTILLA_API_SOCKET', '/run/flotilla/docker.sock');
   const containerChannel = connectChannel(envString('FLOTILLA_CONTAINER_SVC_ADDRESS'));
   const imageChannel = connectChannel(envString('FLOTILLA_IMAGE_SVC_ADDRESS'));
+  const networkChannel = connectChannel(envString('FLOTILLA_NETWORK_SVC_ADDRESS'));
   const containers = createClient(containerV1.ContainerService, containerChannel);
   const images = createClient(imageV1.ImageService, imageChannel);
+  const networks = createClient(networkV1.NetworkService, networkChannel);
   // NATS is needed by GET /events only: the rest of the API does not wait for it.
   const natsUrl = envString('FLOTILLA_NATS_URL');
   let feed: Promise<EventFeed> | undefined;
@@ -43,6 +46,7 @@ function main(): void {
     ...containerRoutes(containers),
     ...execRoutes(containers),
     ...imageRoutes(images),
+    ...networkRoutes({ networks, containers }),
     ...authRoutes(images),
     ...eventRoutes(events),
   ]);
@@ -76,6 +80,7 @@ function main(): void {
     );
     containerChannel.close();
     imageChannel.close();
+    networkChannel.close();
     await feed?.then((opened) => opened.close(), () => undefined);
   });
 }

@@ -7,3 +7,5 @@ export * from './http-get.js';
 export * from './service-runner.js';
 export * from './health-check.js';
 export * from './host-platform.js';
+export * from './docker-filters.js';
+export * from './instant.js';

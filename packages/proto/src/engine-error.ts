@@ -49,6 +49,9 @@ export class EngineError extends Error {
   static notModified(message = 'not modified'): EngineError {
     return new EngineError('not-modified', message);
   }
+  static forbidden(message: string): EngineError {
+    return new EngineError('forbidden', message);
+  }
   static unavailable(message: string, cause?: unknown): EngineError {
     return new EngineError('unavailable', message, { cause });
   }

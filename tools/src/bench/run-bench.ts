@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: Flotilla next to a reference dockerd on the same machine in the same run, each
- * engine on its own directories under the work dir. `BENCH_ONLY=run|pull|streams` picks one benchmark;
+ * engine on its own directories under the work dir. `BENCH_ONLY=run|network|pull|streams` picks one benchmark;
  * `BENCH_KEEP=1` leaves the engines running and the work dir in place (the next run cleans up).
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { removeCgroupParent, stopEngineProcess, unmountUnder } from '../fixtures/index.js';
+import { join } from 'node:path';
+import { removeBridges, removeCgroupParent, stopEngineProcess, unmountUnder } from '../fixtures/index.js';
 import type { BenchEngine } from './bench-engine.js';
-import { flotillaNamespace, startFlotilla } from './flotilla-engine.js';
+import { flotillaBridge, flotillaNamespace, flotillaStateDir, startFlotilla } from './flotilla-engine.js';
 import { measurePullThroughput } from './pull-throughput.js';
 import { dockerdCgroup, startBenchDockerd, stopBenchDockerd } from './reference-dockerd.js';
+import { measureNetworkLatency } from './network-latency.js';
 import { measureRunLatency } from './run-latency.js';
 import { measureStreams } from './stream-throughput.js';
 
@@ -17,6 +19,7 @@ const keep = process.env.BENCH_KEEP === '1';
 
 const benchmarks: Record<string, (engines: readonly BenchEngine[], workDir: string) => Promise<void>> = {
   run: measureRunLatency,
+  network: measureNetworkLatency,
   pull: measurePullThroughput,
   streams: measureStreams,
 };
@@ -34,6 +37,7 @@ async function stopEngines(): Promise<void> {
 }
 
 function removeLeftovers(): void {
+  removeBridges(join(flotillaStateDir(workDir), 'network'), flotillaBridge);
   unmountUnder(workDir);
   rmSync(workDir, { recursive: true, force: true });
   removeCgroupParent(flotillaNamespace);

@@ -9,6 +9,8 @@ export interface EngineLayout {
   namespace: string;
   natsPort: number;
   cgroupParent: string;
+  /** The default bridge network's device; engines beside each other on a host need their own. */
+  defaultBridge: string;
   logDir: string;
   containerd: { config: string; root: string; state: string; socket: string };
   sockets: { container: string; image: string; network: string; build: string };
@@ -27,6 +29,8 @@ export function engineLayout(env: NodeJS.ProcessEnv = process.env): EngineLayout
     namespace,
     natsPort: Number(env.FLOTILLA_NATS_PORT || 14222),
     cgroupParent: env.FLOTILLA_CGROUP_PARENT || `/${namespace}`,
+    // Device names are at most 15 bytes.
+    defaultBridge: env.FLOTILLA_DEFAULT_BRIDGE || `${namespace.slice(0, 14)}0`,
     logDir: join(stateDir, 'logs'),
     containerd: {
       config: join(runDir, 'containerd', 'config.toml'),
@@ -101,7 +105,11 @@ export function engineProcesses(layout: EngineLayout): ProcessSpec[] {
       args: ['--jetstream', '--store_dir', join(layout.stateDir, 'nats'), '--addr', '127.0.0.1', '--port', String(layout.natsPort)],
       env: {},
     },
-    service('network-svc', { FLOTILLA_LISTEN: unix(layout.sockets.network), FLOTILLA_STATE_DIR: join(layout.stateDir, 'network') }),
+    service('network-svc', {
+      FLOTILLA_LISTEN: unix(layout.sockets.network),
+      FLOTILLA_STATE_DIR: join(layout.stateDir, 'network'),
+      FLOTILLA_DEFAULT_BRIDGE: layout.defaultBridge,
+    }),
     service('image-svc', { FLOTILLA_LISTEN: unix(layout.sockets.image), FLOTILLA_STATE_DIR: join(layout.stateDir, 'image') }),
     service('build-svc', { FLOTILLA_LISTEN: unix(layout.sockets.build), FLOTILLA_STATE_DIR: join(layout.stateDir, 'build') }),
     service('container-svc', {
@@ -118,6 +126,7 @@ export function engineProcesses(layout: EngineLayout): ProcessSpec[] {
       FLOTILLA_STATE_DIR: layout.stateDir,
       FLOTILLA_CONTAINER_SVC_ADDRESS: unix(layout.sockets.container),
       FLOTILLA_IMAGE_SVC_ADDRESS: unix(layout.sockets.image),
+      FLOTILLA_NETWORK_SVC_ADDRESS: unix(layout.sockets.network),
     }),
   ];
 }

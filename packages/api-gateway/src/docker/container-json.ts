@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { containerV1 } from '@flotilla/proto';
+import { containerV1, type networkV1 } from '@flotilla/proto';
 import { compareApiVersions } from '../http/api-version.js';
 import { humanDuration, rfc3339Nano, unixSeconds } from './time-format.js';
 
@@ -21,28 +21,55 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> {
   return bytes.length ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>) : {};
 }
 
-/** The endpoint of the network a container joined; addresses arrive with bridge networks. */
-function emptyEndpoint() {
+type EndpointConfig = { IPAMConfig?: Record<string, unknown> | null; Links?: string[] | null; Aliases?: string[] | null; MacAddress?: string; DriverOpts?: Record<string, string> | null };
+
+/** A network's entry in NetworkSettings.Networks: what was asked for, and what network-svc made while the container runs. */
+function endpointJson(config: EndpointConfig, endpoint: networkV1.Endpoint | undefined, apiVersion: string): Record<string, unknown> {
+  const aliases = [...(config.Aliases ?? []), ...(endpoint?.aliases.filter((a) => !config.Aliases?.includes(a)) ?? [])];
   return {
-    IPAMConfig: null,
-    Links: null,
-    Aliases: null,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
+    IPAMConfig: config.IPAMConfig ?? null,
+    Links: config.Links ?? null,
+    ...(compareApiVersions(apiVersion, '1.44') >= 0 ? { MacAddress: endpoint?.macAddress ?? config.MacAddress ?? '' } : {}),
+    Aliases: aliases.length ? aliases : null,
+    NetworkID: endpoint?.networkId ?? '',
+    EndpointID: endpoint?.endpointId ?? '',
+    Gateway: endpoint?.gateway ?? '',
+    IPAddress: endpoint?.ipv4Address ?? '',
+    IPPrefixLen: endpoint?.ipv4PrefixLength ?? 0,
     IPv6Gateway: '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
-    MacAddress: '',
-    DriverOpts: null,
+    ...(compareApiVersions(apiVersion, '1.44') < 0 ? { MacAddress: endpoint?.macAddress ?? '' } : {}),
+    DriverOpts: config.DriverOpts ?? null,
+    ...(compareApiVersions(apiVersion, '1.44') >= 0 ? { DNSNames: endpoint?.dnsNames.length ? endpoint.dnsNames : null } : {}),
   };
 }
 
-function networkName(hostConfig: Record<string, unknown>): string {
-  const mode = String(hostConfig.NetworkMode ?? 'default');
-  return mode === 'default' ? 'none' : mode;
+/** NetworkSettings.Networks, keyed as the container asked for its networks. */
+function networksJson(c: Container, apiVersion: string): Record<string, unknown> {
+  const configs = parseJson(c.endpointsConfigJson) as Record<string, EndpointConfig>;
+  // host and none have an entry of their own, with no addresses; container: modes have none.
+  if (!Object.keys(configs).length && (c.networkMode === 'host' || c.networkMode === 'none')) configs[c.networkMode] = {};
+  return Object.fromEntries(Object.entries(configs).map(([name, config]) => [name, endpointJson(config, c.endpoints.find((e) => e.networkName === name), apiVersion)]));
+}
+
+/** NetworkSettings.Ports: each exposed or published port, with its host bindings while it runs (null when none). */
+function portsJson(c: Container): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  const ports: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  if (!c.endpoints.length) return ports;
+  for (const key of c.exposedPorts) ports[key] = null;
+  for (const p of c.ports) (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  return ports;
+}
+
+/** `docker ps`'s Ports: the published ones, and the exposed ones without a binding. */
+function portSummaries(c: Container): Record<string, unknown>[] {
+  const published = c.ports.map((p) => ({ IP: p.hostIp, PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.protocol }));
+  const unpublished = c.exposedPorts
+    .map((key) => key.split('/'))
+    .filter(([port, protocol]) => !c.ports.some((p) => String(p.containerPort) === port && p.protocol === (protocol ?? 'tcp')))
+    .map(([port, protocol]) => ({ PrivatePort: Number(port), Type: protocol ?? 'tcp' }));
+  return [...published, ...unpublished];
 }
 
 function healthJson(health: containerV1.Health): Record<string, unknown> {
@@ -57,6 +84,34 @@ function healthJson(health: containerV1.Health): Record<string, unknown> {
 function healthSuffix(health: containerV1.Health | undefined): string {
   if (!health) return '';
   return health.status === 'starting' ? ' (health: starting)' : ` (${health.status})`;
+}
+
+/**
+ * The deprecated top-level endpoint fields describe the default bridge only, as dockerd fills
+ * them; SandboxKey names the namespace while the container runs.
+ */
+function networkSettingsJson(c: Container, apiVersion: string): Record<string, unknown> {
+  const bridge = c.endpoints.find((e) => e.networkName === 'bridge');
+  return {
+    Bridge: '',
+    SandboxID: c.endpoints.length ? c.id : '',
+    SandboxKey: c.sandboxKey,
+    Ports: portsJson(c),
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: bridge?.endpointId ?? '',
+    Gateway: bridge?.gateway ?? '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: bridge?.ipv4Address ?? '',
+    IPPrefixLen: bridge?.ipv4PrefixLength ?? 0,
+    IPv6Gateway: '',
+    MacAddress: bridge?.macAddress ?? '',
+    Networks: networksJson(c, apiVersion),
+  };
 }
 
 /** `GET /containers/{id}/json`. */
@@ -101,26 +156,7 @@ export function containerInspectJson(c: Container, apiVersion: string): Record<s
     GraphDriver: { Data: null, Name: c.driver },
     Mounts: [],
     Config: config,
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
-      Ports: {},
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      MacAddress: '',
-      Networks: { [networkName(hostConfig)]: emptyEndpoint() },
-    },
+    NetworkSettings: networkSettingsJson(c, apiVersion),
   };
   if (compareApiVersions(apiVersion, '1.44') >= 0) {
     // 1.44 dropped the deprecated top-level endpoint fields from NetworkSettings.
@@ -159,7 +195,7 @@ function statusText(c: Container, now: number): string {
 }
 
 /** One entry of `GET /containers/json`. */
-export function containerSummaryJson(c: Container, now = Date.now()): Record<string, unknown> {
+export function containerSummaryJson(c: Container, apiVersion: string, now = Date.now()): Record<string, unknown> {
   // Summaries carry labels and network mode as fields; a container-svc older than them sends the JSON.
   const config = c.configJson.length ? parseJson(c.configJson) : { Labels: c.labels };
   const hostConfig = c.hostConfigJson.length ? parseJson(c.hostConfigJson) : { NetworkMode: c.networkMode };
@@ -170,12 +206,12 @@ export function containerSummaryJson(c: Container, now = Date.now()): Record<str
     ImageID: c.imageId,
     Command: commandLine(c),
     Created: unixSeconds(c.created),
-    Ports: [],
+    Ports: portSummaries(c),
     Labels: config.Labels ?? {},
     State: statusNames[c.state?.status ?? Status.CREATED],
     Status: statusText(c, now),
     HostConfig: { NetworkMode: hostConfig.NetworkMode ?? 'default' },
-    NetworkSettings: { Networks: { [networkName(hostConfig)]: emptyEndpoint() } },
+    NetworkSettings: { Networks: networksJson(c, apiVersion) },
     Mounts: [],
     ...(c.sizeRw !== undefined ? { SizeRw: Number(c.sizeRw), SizeRootFs: Number(c.sizeRootFs ?? 0n) } : {}),
   };

@@ -74,7 +74,7 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
     {
       method: 'GET',
       pattern: '/containers/json',
-      async handle({ res, query }) {
+      async handle({ res, query, apiVersion }) {
         const list = await backend.listContainers({
           all: queryBool(query, 'all'),
           limit: queryInt(query, 'limit') ?? 0,
@@ -83,7 +83,7 @@ export function containerRoutes(backend: ContainerBackend): Route[] {
           summary: true,
         });
         const now = Date.now();
-        sendJson(res, 200, list.containers.map((c) => containerSummaryJson(c, now)));
+        sendJson(res, 200, list.containers.map((c) => containerSummaryJson(c, apiVersion, now)));
       },
     },
     {

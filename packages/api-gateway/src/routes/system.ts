@@ -99,7 +99,7 @@ export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[
                 Images: images.images.map((u) => ({ ...imageSummaryJson(u.image!, apiVersion), SharedSize: Number(u.sharedSize), Containers: u.containers })),
               }
             : {}),
-          ...(containers ? { Containers: containers.containers.map((c) => containerSummaryJson(c, now)) } : {}),
+          ...(containers ? { Containers: containers.containers.map((c) => containerSummaryJson(c, apiVersion, now)) } : {}),
           ...(wants('volume') ? { Volumes: [] } : {}),
           ...(wants('build-cache') ? { BuildCache: [] } : {}),
         });

@@ -1,4 +1,5 @@
 import { EngineError } from '@flotilla/proto';
+import { matchesLabel, parseDockerTime } from '@flotilla/kit';
 import type { ContainerRecord, ContainerStatus } from './container-record.js';
 
 /** Docker's `filters` parameter: each key with the values any of which may match. */
@@ -13,14 +14,6 @@ export interface FilterContext {
   find(idOrName: string): ContainerRecord;
   /** The image ID a reference names, or undefined. */
   imageIdOf(reference: string): Promise<string | undefined>;
-}
-
-/** `key` or `key=value` against a label map. */
-export function matchesLabel(labels: Readonly<Record<string, string>> | null | undefined, wanted: string): boolean {
-  const at = wanted.indexOf('=');
-  const key = at < 0 ? wanted : wanted.slice(0, at);
-  if (!labels || !(key in labels)) return false;
-  return at < 0 || labels[key] === wanted.slice(at + 1);
 }
 
 /** `80`, `80/udp` or `8000-8080/tcp` against `<port>/<proto>` keys. */
@@ -101,13 +94,7 @@ export function pruneFilter(filters: Filters, now: Date): (record: ContainerReco
 
 /** `until`: a Unix timestamp, an RFC 3339 time, or a duration before now (`10m`, `1h30m`). */
 function untilTime(value: string, now: Date): number {
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const duration = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
-  if (duration && value !== '') {
-    const [, h = '0', m = '0', s = '0'] = duration;
-    return now.getTime() - ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000;
-  }
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw EngineError.invalid(`failed to parse value ${value} of filter until`);
+  const time = parseDockerTime(value, now.getTime());
+  if (time === undefined) throw EngineError.invalid(`failed to parse value ${value} of filter until`);
   return time;
 }

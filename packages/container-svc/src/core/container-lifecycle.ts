@@ -3,7 +3,7 @@ import { hostname as hostName } from 'node:os';
 import { EventEmitter, once } from 'node:events';
 import { EngineError } from '@flotilla/proto';
 import { ContainerRegistry } from './container-registry.js';
-import { isRunning, type ContainerRecord, type HealthStatus } from './container-record.js';
+import { isRunning, type ContainerRecord, type EndpointConfig, type HealthStatus } from './container-record.js';
 import { HealthMonitor, type ProbeResult } from './health-monitor.js';
 import { containerFilter, pruneFilter, type Filters } from './container-filters.js';
 import { parseCreateRequest, parseUpdateRequest } from './create-request.js';
@@ -12,8 +12,9 @@ import { keepsLog, logFileOptions } from './log-config.js';
 import { ociResources } from './resources.js';
 import { RestartBackoff, restartsAfterExit } from './restart-policy.js';
 import { WarmTasks } from './warm-tasks.js';
+import { ContainerNetworking } from './container-networking.js';
 import { commandOf, mergeImageConfig } from './image-config-merge.js';
-import { now } from './instant.js';
+import { now } from '@flotilla/kit';
 import type { HostFacts } from './host-facts.js';
 import { buildOciSpec } from './oci-spec.js';
 import { resolveUser } from './user-lookup.js';
@@ -107,8 +108,10 @@ export class ContainerLifecycle {
   private readonly closed = new AbortController();
   /** 'exit:<id>' and 'removed:<id>' carry the exit code to waiters. */
   private readonly signals = new EventEmitter().setMaxListeners(0);
+  private readonly networking: ContainerNetworking;
 
   constructor(private readonly opts: LifecycleOptions) {
+    this.networking = new ContainerNetworking({ network: opts.network, files: opts.files, netnsDir: opts.netnsDir, warn: opts.warn });
     this.health = new HealthMonitor({
       probe: (record, args, timeoutMs) => this.runProbe(record, args, timeoutMs),
       changed: (record, status) => this.healthChanged(record, status),
@@ -204,19 +207,26 @@ export class ContainerLifecycle {
     const id = randomBytes(32).toString('hex');
     const name = requestedName ? normaliseName(requestedName) : generateName((n) => this.registry.isNameTaken(n));
     this.registry.reserveName(name, id);
-    const hostNetwork = hostConfig.NetworkMode === 'host';
-    const hostname = request.config.Hostname || (hostNetwork || hostConfig.UTSMode === 'host' ? hostName() : id.slice(0, 12));
+    // --network container:X shares X's namespace and its /etc files, as dockerd does.
+    const joined = this.joinedContainer(String(hostConfig.NetworkMode));
+    if (joined) hostConfig.NetworkMode = `container:${joined.id}`;
+    const hostNetwork = hostConfig.NetworkMode === 'host' || joined?.hostConfig.NetworkMode === 'host';
+    const hostname = joined?.config.Hostname ?? (request.config.Hostname || (hostNetwork || hostConfig.UTSMode === 'host' ? hostName() : id.slice(0, 12)));
     try {
       // The container's /etc files do not depend on the image: write them while it is resolved.
-      const [image, files, devices] = await Promise.all([
+      const [image, files, devices, networks] = await Promise.all([
         this.opts.images.resolve(request.config.Image!),
-        this.opts.files.write(id, {
-          hostname,
-          hostNetwork,
-          extraHosts: hostConfig.ExtraHosts ?? [],
-          dns: { servers: hostConfig.Dns ?? [], search: hostConfig.DnsSearch ?? [], options: hostConfig.DnsOptions ?? [] },
-        }),
+        joined
+          ? this.opts.files.paths(joined.id)
+          : this.opts.files.write(id, {
+              hostname,
+              domainname: request.config.Domainname || undefined,
+              hostNetwork,
+              extraHosts: hostConfig.ExtraHosts ?? [],
+              dns: { servers: hostConfig.Dns ?? [], search: hostConfig.DnsSearch ?? [], options: hostConfig.DnsOptions ?? [] },
+            }),
         hostConfig.Privileged ? this.opts.host.devices() : [],
+        this.networking.resolveNetworks(request.networks),
       ]).catch(async (err) => {
         await this.opts.files.remove(id);
         throw err;
@@ -236,12 +246,13 @@ export class ContainerLifecycle {
         snapshotter: image.snapshotter,
         restartCount: 0,
         state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false },
+        networks,
       };
       // The user is looked up in the container's own /etc/passwd and /etc/group, as runc does.
       const specFor = async (rootfs: RootfsFiles) => {
         const [passwd, group] = await Promise.all([rootfs('/etc/passwd'), rootfs('/etc/group')]);
         const user = resolveUser(config.User, passwd, group, hostConfig.GroupAdd ?? []);
-        const netnsPath = hostNetwork ? undefined : this.netnsPath(id);
+        const netnsPath = hostNetwork ? undefined : this.networking.netnsPath(joined?.id ?? id);
         return buildOciSpec({ id, config, hostConfig, path, args, hostname, netnsPath, cgroupParent: this.opts.cgroupParent, files, user, host: this.opts.host, devices });
       };
       try {
@@ -260,8 +271,10 @@ export class ContainerLifecycle {
     }
   }
 
-  private netnsPath(id: string): string {
-    return `${this.opts.netnsDir}/${id}`;
+  /** The container a `container:<name or ID>` network mode joins. */
+  private joinedContainer(networkMode: string): ContainerRecord | undefined {
+    if (!networkMode.startsWith('container:')) return undefined;
+    return this.registry.find(networkMode.slice('container:'.length));
   }
 
   async start(idOrName: string): Promise<void> {
@@ -296,18 +309,15 @@ export class ContainerLifecycle {
   }
 
   private detachNetwork(record: ContainerRecord): Promise<void> {
-    if (record.hostConfig.NetworkMode === 'host') return Promise.resolve();
-    return this.opts.network.detach(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'network not detached'));
+    return this.networking.detach(record);
   }
 
   /** The network namespace and the task, created and not started; nothing is left when it fails. */
   private async createTask(record: ContainerRecord): Promise<CreatedTask> {
-    const networkMode = String(record.hostConfig.NetworkMode);
+    const joined = this.joinedContainer(String(record.hostConfig.NetworkMode));
+    if (joined && !this.runs.has(joined.id)) throw EngineError.conflict(`cannot join network of a non running container: ${joined.id}`);
     // The namespace and the task's I/O and mounts do not depend on each other.
-    const [network, prepared] = await Promise.allSettled([
-      networkMode === 'host' ? Promise.resolve() : this.opts.network.attach(record.id, networkMode, this.netnsPath(record.id)),
-      this.opts.runtime.prepareTask(record),
-    ]);
+    const [network, prepared] = await Promise.allSettled([this.networking.attach(record), this.opts.runtime.prepareTask(record)]);
     if (network.status === 'rejected' || prepared.status === 'rejected') {
       if (prepared.status === 'fulfilled') await prepared.value.abort();
       if (network.status === 'fulfilled') await this.detachNetwork(record);
@@ -413,6 +423,15 @@ export class ContainerLifecycle {
   logPath(idOrName: string): string {
     const record = this.registry.find(idOrName);
     return keepsLog(record.hostConfig.LogConfig) ? this.opts.logs.path(record.id) : '';
+  }
+
+  /** Inspect's SandboxKey: the network namespace the container runs in, empty when it does not run. */
+  sandboxKey(idOrName: string): string {
+    const record = this.registry.find(idOrName);
+    const mode = String(record.hostConfig.NetworkMode);
+    if (!this.runs.has(record.id) || mode === 'host') return '';
+    const owner = mode.startsWith('container:') ? this.registry.get(mode.slice('container:'.length)) : record;
+    return owner ? this.networking.netnsPath(owner.id) : '';
   }
 
   private async recordExit(id: string, exit: TaskExit): Promise<void> {
@@ -681,6 +700,25 @@ export class ContainerLifecycle {
 
   private persist(record: ContainerRecord): Promise<void> {
     return this.opts.runtime.persist(record).catch((err) => this.opts.warn({ err, id: record.id }, 'state not saved'));
+  }
+
+  /** `docker network connect`: the network joins the container's; a running container gets its interface now. */
+  async connectNetwork(idOrName: string, network: string, endpoint: EndpointConfig): Promise<void> {
+    const { id } = this.registry.find(idOrName);
+    await this.withLock(id, async () => {
+      const record = this.registry.find(id);
+      await this.networking.connect(record, network, endpoint, this.runs.has(id));
+      await this.persist(record);
+    });
+  }
+
+  async disconnectNetwork(idOrName: string, network: string): Promise<void> {
+    const { id } = this.registry.find(idOrName);
+    await this.withLock(id, async () => {
+      const record = this.registry.find(id);
+      await this.networking.disconnect(record, network, this.runs.has(id));
+      await this.persist(record);
+    });
   }
 
   /** The container an attach would attach to, after dockerd's checks of the attach. */

@@ -1,4 +1,5 @@
-import type { Instant } from './instant.js';
+import type { Instant } from '@flotilla/kit';
+import type { NetworkAttachment } from './ports.js';
 import type { ResourceConfig } from './resources.js';
 import type { Ulimit } from './ulimits.js';
 
@@ -28,6 +29,8 @@ export interface DockerConfig {
   StopSignal?: string;
   StopTimeout?: number | null;
   Shell?: string[] | null;
+  /** Deprecated in API 1.44 for EndpointsConfig's; still sent by older clients. */
+  MacAddress?: string;
 }
 
 export interface LogConfig {
@@ -63,6 +66,16 @@ export interface HostConfig extends ResourceConfig {
   MaskedPaths?: string[] | null;
   ReadonlyPaths?: string[] | null;
   LogConfig?: Partial<LogConfig> | null;
+  [field: string]: unknown;
+}
+
+/** Docker's EndpointSettings as a client asks for them (NetworkingConfig.EndpointsConfig, network connect). */
+export interface EndpointConfig {
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
+  Aliases?: string[] | null;
+  MacAddress?: string;
+  Links?: string[] | null;
+  DriverOpts?: Record<string, string> | null;
   [field: string]: unknown;
 }
 
@@ -117,6 +130,10 @@ export interface ContainerRecord {
   /** Stopped by the user (docker stop): the restart policy leaves it stopped until it is started. */
   manuallyStopped?: boolean;
   state: ContainerState;
+  /** The networks it joins, keyed by the name it used, with what it asked of each (none for host, none and container: modes). */
+  networks?: Record<string, EndpointConfig>;
+  /** What network-svc gave its current run. */
+  attached?: NetworkAttachment;
 }
 
 export function isRunning(state: ContainerState): boolean {

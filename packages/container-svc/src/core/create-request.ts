@@ -1,8 +1,9 @@
 import { EngineError } from '@flotilla/proto';
 import { effectiveCapabilities } from './capabilities.js';
-import type { DockerConfig, HostConfig } from './container-record.js';
+import type { DockerConfig, EndpointConfig, HostConfig } from './container-record.js';
 import type { HostFacts } from './host-facts.js';
 import { checkLogConfig } from './log-config.js';
+import { parseNetworking } from './network-config.js';
 import { checkResources } from './resources.js';
 import { seccompFromDockerProfile } from './seccomp/index.js';
 import { parseSecurityOptions } from './security-options.js';
@@ -14,6 +15,8 @@ import { ociRlimits } from './ulimits.js';
 export interface CreateRequest {
   config: DockerConfig;
   hostConfig: HostConfig;
+  /** The networks to join, keyed by name, with their endpoint settings. */
+  networks: Record<string, EndpointConfig>;
   /** Limits the host cannot enforce, dropped: the client prints these. */
   warnings: string[];
 }
@@ -26,7 +29,6 @@ const notYetSupported: [string, string][] = [
   ['Binds', 'bind mounts and volumes (-v)'],
   ['Mounts', 'mounts (--mount)'],
   ['VolumesFrom', '--volumes-from'],
-  ['PortBindings', 'publishing ports (-p)'],
   ['Links', 'links'],
   ['Devices', 'devices'],
   ['DeviceRequests', 'device requests (--gpus)'],
@@ -132,7 +134,7 @@ export function parseCreateRequest(body: unknown, host: HostFacts): CreateReques
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw EngineError.invalid('config cannot be empty in order to create a container');
   }
-  const { HostConfig: rawHostConfig, NetworkingConfig: _networking, ...config } = body as Record<string, unknown>;
+  const { HostConfig: rawHostConfig, NetworkingConfig: networkingConfig, ...config } = body as Record<string, unknown>;
   const hostConfig = { ...((rawHostConfig ?? {}) as HostConfig) };
   const dockerConfig = config as DockerConfig;
   const unsupported: string[] = [];
@@ -141,11 +143,9 @@ export function parseCreateRequest(body: unknown, host: HostFacts): CreateReques
   const log = checkLogConfig(hostConfig.LogConfig);
   problems.push(...resources.problems, ...log.problems);
 
-  const networkMode = hostConfig.NetworkMode || 'default';
-  if (!['default', 'bridge', 'none', 'host'].includes(networkMode)) {
-    if (networkMode.startsWith('container:')) unsupported.push("sharing another container's network (--network container:…)");
-    else throw EngineError.notFound(`network ${networkMode} not found`);
-  }
+  const networking = parseNetworking(dockerConfig, hostConfig, (networkingConfig as { EndpointsConfig?: Record<string, EndpointConfig> } | null)?.EndpointsConfig);
+  problems.push(...networking.problems);
+  unsupported.push(...networking.unsupported);
   if (hostConfig.UTSMode === 'host' && dockerConfig.Hostname) problems.push('conflicting options: hostname and the UTS mode');
 
   if (problems.length) throw EngineError.invalid(problems.join('\n'));
@@ -154,10 +154,11 @@ export function parseCreateRequest(body: unknown, host: HostFacts): CreateReques
   const policy = hostConfig.RestartPolicy?.Name ?? '';
   return {
     config: dockerConfig,
+    networks: networking.networks,
     hostConfig: {
       ...hostConfig,
       ...resources.resources,
-      NetworkMode: networkMode,
+      NetworkMode: networking.networkMode,
       RestartPolicy: { Name: policy || 'no', MaximumRetryCount: hostConfig.RestartPolicy?.MaximumRetryCount ?? 0 },
       ShmSize: hostConfig.ShmSize || defaultShmSize,
       IpcMode: hostConfig.IpcMode || 'private',
@@ -167,7 +168,7 @@ export function parseCreateRequest(body: unknown, host: HostFacts): CreateReques
       LogConfig: log.logConfig,
       Runtime: 'runc',
     },
-    warnings: resources.warnings,
+    warnings: [...resources.warnings, ...networking.warnings],
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ContainerRecord, HealthStatus } from './container-record.js';
 import { goDuration, healthPlan, type HealthPlan } from './healthcheck.js';
-import { now } from './instant.js';
+import { now } from '@flotilla/kit';
 
 export interface ProbeResult {
   exitCode: number;

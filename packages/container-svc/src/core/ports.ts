@@ -1,6 +1,6 @@
 import type { ContainerRecord } from './container-record.js';
 import type { ImageConfig } from './image-config-merge.js';
-import type { Instant } from './instant.js';
+import type { Instant } from '@flotilla/kit';
 import type { ContainerFiles } from './oci-spec.js';
 import type { ProbeResult } from './health-monitor.js';
 import type { OutputStreamName } from './output-broadcast.js';
@@ -21,10 +21,73 @@ export interface ImageResolver {
   resolve(reference: string): Promise<ResolvedImage>;
 }
 
-/** network-svc: gives a container its network namespace before its task is created. */
+/** A container port to publish on the host (-p, -P); port 0 is any free port, an end a range to take one from. */
+export interface PortRequest {
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  hostIp: string;
+  hostPortStart: number;
+  hostPortEnd: number;
+}
+
+export interface PublishedPort {
+  containerPort: number;
+  protocol: string;
+  hostIp: string;
+  hostPort: number;
+}
+
+/** What a container asks of one network. */
+export interface EndpointRequest {
+  network: string;
+  aliases: string[];
+  ipv4Address: string;
+  macAddress: string;
+}
+
+/** A container's interface on a network, as network-svc made it. */
+export interface NetworkEndpoint {
+  networkId: string;
+  networkName: string;
+  endpointId: string;
+  ipv4Address: string;
+  ipv4PrefixLength: number;
+  gateway: string;
+  macAddress: string;
+  aliases: string[];
+  dnsNames: string[];
+  requestedIpv4Address: string;
+}
+
+/** What network-svc gave one run of a container. */
+export interface NetworkAttachment {
+  endpoints: NetworkEndpoint[];
+  ports: PublishedPort[];
+  /** The embedded resolver, for resolv.conf; empty without a user-defined network. */
+  nameservers: string[];
+}
+
+export interface AttachRequest {
+  containerId: string;
+  containerName: string;
+  hostname: string;
+  networkMode: string;
+  netnsPath: string;
+  endpoints: EndpointRequest[];
+  ports: PortRequest[];
+  dnsServers: string[];
+}
+
+/** network-svc: a container's network namespace, its interfaces and its published ports. */
 export interface NetworkAttacher {
-  attach(containerId: string, networkMode: string, netnsPath: string): Promise<void>;
+  /** Makes the namespace the container's task joins, with its interfaces and ports. */
+  attach(request: AttachRequest): Promise<NetworkAttachment>;
   detach(containerId: string): Promise<void>;
+  /** One more interface for an attached container. */
+  connect(containerId: string, endpoint: EndpointRequest): Promise<{ endpoint: NetworkEndpoint; nameservers: string[] }>;
+  disconnect(containerId: string, network: string): Promise<void>;
+  /** The network a name or ID refers to; not-found when there is none. */
+  find(network: string): Promise<{ id: string; name: string; driver: string }>;
 }
 
 export interface TaskExit {
@@ -144,14 +207,19 @@ export interface DnsSettings {
 /** What a container's /etc/hostname, /etc/hosts and /etc/resolv.conf are made from. */
 export interface ContainerFileSettings {
   hostname: string;
+  /** With a domain name (Config.Domainname), the hosts entries name the host in full too. */
+  domainname?: string;
   hostNetwork: boolean;
   /** `name:ip` entries of `--add-host`. */
   extraHosts: readonly string[];
   dns: DnsSettings;
+  /** Once the container has its interfaces: their addresses name it, and the embedded resolver serves it. */
+  network?: { addresses: readonly string[]; nameservers: readonly string[] };
 }
 
 /** /etc/hostname, /etc/hosts and /etc/resolv.conf of a container, kept in its state directory. */
 export interface ContainerFilesStore {
+  /** Writes the files in place: a running container sees the new content through its bind mounts. */
   write(id: string, settings: ContainerFileSettings): Promise<ContainerFiles>;
   paths(id: string): ContainerFiles;
   remove(id: string): Promise<void>;

@@ -2,6 +2,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { dirname } from 'node:path';
 import { EngineError, containerV1, type ServiceHandlers } from '@flotilla/proto';
 import type { Filters } from '../core/container-filters.js';
+import type { EndpointConfig } from '../core/container-record.js';
 import type { ContainerLifecycle, WaitCondition } from '../core/container-lifecycle.js';
 import type { ContainerObserver } from '../core/container-observer.js';
 import type { ExecSessions } from '../core/exec-sessions.js';
@@ -34,7 +35,7 @@ export function containerHandlers(
   files: ContainerFilesStore,
 ): ServiceHandlers<typeof containerV1.ContainerService> {
   const message = (id: string, summary = false) =>
-    containerMessage(lifecycle.inspect(id), { stateDir: dirname(files.paths(id).hosts), logPath: lifecycle.logPath(id) }, summary);
+    containerMessage(lifecycle.inspect(id), { stateDir: dirname(files.paths(id).hosts), logPath: lifecycle.logPath(id), sandboxKey: lifecycle.sandboxKey(id) }, summary);
   return {
     async createContainer(req) {
       return lifecycle.create(req.name, parseBody(req.configJson));
@@ -182,6 +183,16 @@ export function containerHandlers(
     async pruneContainers(req) {
       const { deleted, spaceReclaimed } = await lifecycle.prune(filtersOf(req.filters));
       return { deleted, spaceReclaimed: BigInt(spaceReclaimed) };
+    },
+    async connectContainerNetwork(req) {
+      const endpoint = req.endpointConfigJson.length ? parseBody(req.endpointConfigJson) : {};
+      if (typeof endpoint !== 'object' || endpoint === null || Array.isArray(endpoint)) throw EngineError.invalid('EndpointConfig must be an object');
+      await lifecycle.connectNetwork(req.id, req.network, endpoint as EndpointConfig);
+      return {};
+    },
+    async disconnectContainerNetwork(req) {
+      await lifecycle.disconnectNetwork(req.id, req.network);
+      return {};
     },
   };
 }

@@ -1,7 +1,8 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { containerV1 } from '@flotilla/proto';
 import type { ContainerRecord, ContainerStatus } from '../core/container-record.js';
-import { instantParts, type Instant } from '../core/instant.js';
+import { networksOf } from '../core/container-networking.js';
+import { instantParts, type Instant } from '@flotilla/kit';
 import type { OutputStreamName } from '../core/output-broadcast.js';
 import type { LogEntry } from '../core/ports.js';
 
@@ -29,7 +30,7 @@ function json(value: object): Buffer {
 }
 
 /** A container for the API; a `summary` leaves Docker's Config and HostConfig JSON out. */
-export function containerMessage(record: ContainerRecord, paths: { stateDir: string; logPath: string }, summary = false): containerV1.Container {
+export function containerMessage(record: ContainerRecord, paths: { stateDir: string; logPath: string; sandboxKey: string }, summary = false): containerV1.Container {
   return create(containerV1.ContainerSchema, {
     id: record.id,
     name: record.name,
@@ -52,6 +53,10 @@ export function containerMessage(record: ContainerRecord, paths: { stateDir: str
     },
     configJson: summary ? undefined : json(record.config),
     hostConfigJson: summary ? undefined : json(record.hostConfig),
+    endpointsConfigJson: Buffer.from(JSON.stringify(networksOf(record))),
+    exposedPorts: Object.keys(record.config.ExposedPorts ?? {}),
+    endpoints: record.attached?.endpoints ?? [],
+    ports: record.attached?.ports ?? [],
     labels: record.config.Labels ?? {},
     networkMode: record.hostConfig.NetworkMode ?? 'default',
     path: record.path,

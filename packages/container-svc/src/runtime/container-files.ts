@@ -19,9 +19,23 @@ function extraHostLine(entry: string): string {
   return `${entry.slice(at + 1)}\t${entry.slice(0, at)}`;
 }
 
-/** /etc/hosts of a container in its own network namespace. */
-export function containerHosts(extraHosts: readonly string[]): string {
-  return isolatedHosts + extraHosts.map((entry) => `${extraHostLine(entry)}\n`).join('');
+/** /etc/hosts of a container in its own network namespace: its addresses name it, after the `--add-host` entries. */
+export function containerHosts(extraHosts: readonly string[], addresses: readonly string[] = [], hostname = '', domainname?: string): string {
+  const names = domainname ? `${hostname}.${domainname} ${hostname}` : hostname;
+  return isolatedHosts + [...extraHosts.map(extraHostLine), ...addresses.map((address) => `${address}\t${names}`)].map((line) => `${line}\n`).join('');
+}
+
+/**
+ * resolv.conf of a container on a user-defined network: the embedded resolver, which forwards
+ * what it does not know to the container's --dns servers or the host's, with the search domains
+ * and options of the container (or the host), and ndots:0 as dockerd writes it.
+ */
+export function embeddedResolvConf(host: string, dns: DnsSettings, nameservers: readonly string[]): string {
+  const lines = resolvConfWith(host, { ...dns, servers: nameservers }).trimEnd().split('\n');
+  const options = lines.findIndex((line) => line.startsWith('options '));
+  if (options < 0) lines.push('options ndots:0');
+  else if (!/\bndots:/.test(lines[options])) lines[options] += ' ndots:0';
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -71,14 +85,17 @@ export class ContainerFilesDir implements ContainerFilesStore {
     const paths = this.paths(id);
     await mkdir(join(this.dir, id), { recursive: true });
     const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    const { network } = settings;
     const hosts = settings.hostNetwork
       ? (await readFile('/etc/hosts', 'utf8').catch(() => '')) + settings.extraHosts.map((entry) => `${extraHostLine(entry)}\n`).join('')
-      : containerHosts(settings.extraHosts);
-    await Promise.all([
-      writeFile(paths.hostname, `${settings.hostname}\n`),
-      writeFile(paths.hosts, hosts),
-      writeFile(paths.resolvConf, resolvConfWith(settings.hostNetwork ? hostResolv : containerResolvConf(hostResolv), settings.dns)),
-    ]);
+      : containerHosts(settings.extraHosts, network?.addresses, settings.hostname, settings.domainname);
+    const resolvConf = settings.hostNetwork
+      ? resolvConfWith(hostResolv, settings.dns)
+      : network?.nameservers.length
+        ? embeddedResolvConf(hostResolv, settings.dns, network.nameservers)
+        : resolvConfWith(containerResolvConf(hostResolv), settings.dns);
+    // Written in place: the container's bind mounts keep showing these files.
+    await Promise.all([writeFile(paths.hostname, `${settings.hostname}\n`), writeFile(paths.hosts, hosts), writeFile(paths.resolvConf, resolvConf)]);
     return paths;
   }
 

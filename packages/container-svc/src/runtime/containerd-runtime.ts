@@ -27,7 +27,7 @@ import type { ContainerRecord } from '../core/container-record.js';
 import type { ContainerRuntime, ExecProcess, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import { mergeEnv } from '../core/image-config-merge.js';
 import { readRootfsFile } from './rootfs-files.js';
-import type { Instant } from '../core/instant.js';
+import type { Instant } from '@flotilla/kit';
 import { timedOutProbe, type ProbeResult } from '../core/health-monitor.js';
 
 /** The container's Docker record rides in the containerd container's extensions. */

@@ -4,11 +4,13 @@ import type { ContainerRecord } from '../core/container-record.js';
 import type { HostFacts } from '../core/host-facts.js';
 import type { ContainerFiles } from '../core/oci-spec.js';
 import type {
+  AttachRequest,
   ContainerEventSink,
   ContainerFilesStore,
   ContainerLogs,
   ContainerProbe,
   ContainerRuntime,
+  EndpointRequest,
   ExecProcess,
   ImageResolver,
   LogEntry,
@@ -16,6 +18,8 @@ import type {
   LogQuery,
   LogSink,
   NetworkAttacher,
+  NetworkAttachment,
+  NetworkEndpoint,
   RecoveredContainer,
   ResolvedImage,
   RootfsFiles,
@@ -196,15 +200,46 @@ export const fakeImages: ImageResolver = {
   },
 };
 
+/** network-svc as a map: known networks, and the endpoints each attached container has. */
 export class FakeNetwork implements NetworkAttacher {
-  readonly attached = new Set<string>();
+  readonly networks = new Map([
+    ['bridge', { id: 'net-bridge', name: 'bridge', driver: 'bridge' }],
+    ['host', { id: 'net-host', name: 'host', driver: 'host' }],
+    ['none', { id: 'net-none', name: 'none', driver: 'null' }],
+  ]);
+  readonly attached = new Map<string, AttachRequest>();
   failAttach: Error | undefined;
-  async attach(id: string) {
+  async attach(request: AttachRequest): Promise<NetworkAttachment> {
     if (this.failAttach) throw this.failAttach;
-    this.attached.add(id);
+    this.attached.set(request.containerId, request);
+    return { endpoints: await Promise.all(request.endpoints.map((e) => this.endpointOf(e))), ports: [], nameservers: [] };
   }
   async detach(id: string) {
     this.attached.delete(id);
+  }
+  async connect(_containerId: string, endpoint: EndpointRequest) {
+    return { endpoint: await this.endpointOf(endpoint), nameservers: [] };
+  }
+  async disconnect() {}
+  async find(network: string) {
+    const found = this.networks.get(network);
+    if (!found) throw EngineError.notFound(`network ${network} not found`);
+    return found;
+  }
+  private async endpointOf(request: EndpointRequest): Promise<NetworkEndpoint> {
+    const network = await this.find(request.network);
+    return {
+      networkId: network.id,
+      networkName: network.name,
+      endpointId: `ep-${network.id}`,
+      ipv4Address: request.ipv4Address || '10.0.0.2',
+      ipv4PrefixLength: 24,
+      gateway: '10.0.0.1',
+      macAddress: request.macAddress || '02:42:0a:00:00:02',
+      aliases: request.aliases,
+      dnsNames: [],
+      requestedIpv4Address: request.ipv4Address,
+    };
   }
 }
 

@@ -1,4 +1,5 @@
 import { EngineError } from '@flotilla/proto';
+import { matchesLabel, parseDockerTime } from '@flotilla/kit';
 import { globToRegExp } from './glob.js';
 import type { CatalogImage } from './image-catalog.js';
 import { findImage } from './image-catalog.js';
@@ -24,19 +25,13 @@ export function booleanFilter(filters: Filters, name: string): boolean | undefin
 
 /** `key` or `key=value`: every one given must hold. */
 export function labelsMatch(labels: Record<string, string>, wanted: string[] | undefined): boolean {
-  return (wanted ?? []).every((filter) => {
-    const eq = filter.indexOf('=');
-    return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
-  });
+  return (wanted ?? []).every((filter) => matchesLabel(labels, filter));
 }
 
 /** Unix seconds (with a fraction), an RFC 3339 time, or a duration before now (`10m`, `2h30m`). */
 export function parseTimeFilter(value: string, now = Date.now()): number {
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const duration = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
-  if (duration && value !== '') return now - ((Number(duration[1] ?? 0) * 60 + Number(duration[2] ?? 0)) * 60 + Number(duration[3] ?? 0)) * 1000;
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw EngineError.invalid(`invalid time filter "${value}"`);
+  const time = parseDockerTime(value, now);
+  if (time === undefined) throw EngineError.invalid(`invalid time filter "${value}"`);
   return time;
 }
 

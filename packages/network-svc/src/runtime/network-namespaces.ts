@@ -1,38 +1,22 @@
-import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { promisify } from 'node:util';
-import { EngineError } from '@flotilla/proto';
-
-const run = promisify(execFile);
-
-async function exec(file: string, args: string[]): Promise<void> {
-  try {
-    await run(file, args);
-  } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
-    throw new EngineError('internal', `${file} ${args.join(' ')}: ${stderr || (err as Error).message}`, { cause: err });
-  }
-}
+import type { NamespaceMaker } from '../core/ports.js';
+import { runCommand, succeeds } from './host-commands.js';
 
 /**
  * Persistent network namespaces bound to files, made with util-linux `unshare` and iproute2 (one
  * process per namespace: it is created, loopback brought up, and bound in one go).
  */
-export class NetworkNamespaces {
+export class NetworkNamespaces implements NamespaceMaker {
   private readonly preparedDirs = new Set<string>();
 
   /** A namespace can only be bound on a private mount: make the directory one, once. */
   private async prepareDir(dir: string): Promise<void> {
     if (this.preparedDirs.has(dir)) return;
     await mkdir(dir, { recursive: true });
-    const mounted = await run('mountpoint', ['-q', dir]).then(
-      () => true,
-      () => false,
-    );
-    if (!mounted) {
-      await exec('mount', ['--bind', dir, dir]);
-      await exec('mount', ['--make-private', dir]);
+    if (!(await succeeds('mountpoint', ['-q', dir]))) {
+      await runCommand('mount', ['--bind', dir, dir]);
+      await runCommand('mount', ['--make-private', dir]);
     }
     this.preparedDirs.add(dir);
   }
@@ -42,7 +26,7 @@ export class NetworkNamespaces {
     await this.prepareDir(dirname(path));
     await writeFile(path, '', { flag: 'a' });
     try {
-      await exec('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+      await runCommand('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
     } catch (err) {
       await this.remove(path);
       throw err;
@@ -51,7 +35,7 @@ export class NetworkNamespaces {
 
   /** Unbinds and deletes; a namespace that is already gone is fine. */
   async remove(path: string): Promise<void> {
-    await run('umount', [path]).catch(() => undefined);
+    await succeeds('umount', [path]);
     await rm(path, { force: true });
   }
 }

@@ -1,0 +1,137 @@
+import { FakeDataPlane, FakeHostPorts, FakeNameServer, FakeNamespaces, MemoryStore, RecordingEvents } from '../testing/fakes';
+import { parsePools } from './address-pools';
+import { ContainerAttachments, type AttachRequest } from './container-attachments';
+import { DnsNames } from './dns-names';
+import { NetworkCatalog } from './network-catalog';
+import { parseIpv4Prefix } from './ipv4';
+
+const blankNetwork = { driver: '', internal: false, attachable: false, enableIpv6: false, ipamDriver: '', ipamConfigs: [], ipamOptions: {}, options: {}, labels: {} };
+
+/** network-svc over fakes; a second call with the same store and host is network-svc restarted. */
+async function networkService(store = new MemoryStore(), dataPlane = new FakeDataPlane(), hostPorts = new FakeHostPorts()) {
+  const events = new RecordingEvents();
+  const names = new DnsNames();
+  const namespaces = new FakeNamespaces();
+  const catalog = new NetworkCatalog({
+    store,
+    dataPlane,
+    nameServer: new FakeNameServer(),
+    events,
+    pools: parsePools('10.20.0.0/16:24'),
+    defaultBridge: { name: 'test0' },
+    now: () => '2026-01-01T00:00:00.000000000Z',
+  });
+  const attachments = new ContainerAttachments({ catalog, store, dataPlane, namespaces, hostPorts, events, names, warn: () => undefined });
+  await catalog.load();
+  await attachments.load();
+  return { catalog, attachments, store, dataPlane, namespaces, hostPorts, events, names };
+}
+
+const request = (id: string, over: Partial<AttachRequest> = {}): AttachRequest => ({
+  containerId: id.repeat(64).slice(0, 64),
+  containerName: `c${id}`,
+  hostname: '',
+  networkMode: 'default',
+  netnsPath: `/netns/${id}`,
+  endpoints: [],
+  ports: [],
+  dnsServers: [],
+  ...over,
+});
+const endpointOn = (network: string, over = {}) => ({ network, aliases: [], ipv4Address: '', macAddress: '', ...over });
+
+describe('ContainerAttachments', () => {
+  it('gives the default bridge a subnet the host does not route', async () => {
+    const dataPlane = new FakeDataPlane();
+    dataPlane.hostRoutes = [parseIpv4Prefix('10.20.0.0/24')!];
+    const { catalog } = await networkService(undefined, dataPlane);
+    expect(catalog.defaultNetwork().ipam[0]).toMatchObject({ subnet: '10.20.1.0/24', gateway: '10.20.1.1' });
+    expect(dataPlane.bridges).toEqual(new Set(['test0']));
+  });
+
+  it('attaches a container to the default bridge with an address, a MAC derived from it and no resolver', async () => {
+    const { attachments, dataPlane, events } = await networkService();
+    const attached = await attachments.attach(request('a'));
+    expect(attached.endpoints.map((e) => [e.network.name, e.endpoint.address, e.endpoint.mac, e.endpoint.defaultRoute])).toEqual([['bridge', '10.20.0.2', '02:42:0a:14:00:02', true]]);
+    expect(attached.nameservers).toEqual([]);
+    expect(dataPlane.interfaces).toEqual(new Set(['/netns/a eth0']));
+    expect(events.published).toEqual(['connect bridge aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa']);
+  });
+
+  it('resolves names on user-defined networks, through the gateway', async () => {
+    const { attachments, catalog, names } = await networkService();
+    const app = await catalog.create({ ...blankNetwork, name: 'app' });
+    await attachments.attach(request('a', { endpoints: [endpointOn('app', { aliases: ['db'] })] }));
+    const b = await attachments.attach(request('b', { endpoints: [endpointOn(app.id.slice(0, 6))] }));
+    expect(b.nameservers).toEqual([app.ipam[0].gateway]);
+    expect(names.resolve('db', b.endpoints[0].endpoint.address)).toEqual(['10.20.1.2']);
+    await expect(catalog.remove('app')).rejects.toThrow('has active endpoints');
+  });
+
+  it('refuses a taken host port and leaves nothing behind', async () => {
+    const { attachments, dataPlane, namespaces, hostPorts, catalog } = await networkService();
+    hostPorts.taken.add(8080);
+    const ports = [{ containerPort: 80, protocol: 'tcp' as const, hostIp: '', hostPortStart: 8080, hostPortEnd: 8080 }];
+    await expect(attachments.attach(request('a', { ports }))).rejects.toThrow('Bind for 0.0.0.0:8080 failed: port is already allocated');
+    expect(dataPlane.interfaces.size + namespaces.paths.size + hostPorts.held.size).toBe(0);
+    expect(catalog.allocator(catalog.defaultNetwork().id)!.inUse()).toBe(0);
+  });
+
+  it('undoes the networks joined before one that fails', async () => {
+    const { attachments, catalog, dataPlane, namespaces } = await networkService();
+    await catalog.create({ ...blankNetwork, name: 'broken' });
+    dataPlane.failOn = 'broken';
+    await expect(attachments.attach(request('a', { endpoints: [endpointOn('bridge'), endpointOn('broken')] }))).rejects.toThrow('plugin failed');
+    expect(dataPlane.interfaces.size + namespaces.paths.size).toBe(0);
+    expect(catalog.allocator(catalog.defaultNetwork().id)!.inUse()).toBe(0);
+  });
+
+  it('takes --ip on user subnets only, once', async () => {
+    const { attachments, catalog } = await networkService();
+    await catalog.create({ ...blankNetwork, name: 'fixed', ipamConfigs: [{ subnet: '10.99.0.0/24', ipRange: '', gateway: '', auxAddresses: {} }] });
+    await expect(attachments.attach(request('a', { endpoints: [endpointOn('bridge', { ipv4Address: '10.20.0.9' })] }))).rejects.toThrow('user specified IP address is supported on user defined networks only');
+    const a = await attachments.attach(request('a', { endpoints: [endpointOn('fixed', { ipv4Address: '10.99.0.50' })] }));
+    expect(a.endpoints[0].endpoint.address).toBe('10.99.0.50');
+    await expect(attachments.attach(request('b', { endpoints: [endpointOn('fixed', { ipv4Address: '10.99.0.50' })] }))).rejects.toThrow('Address already in use');
+  });
+
+  it('connects and disconnects a running container, its ports going with the routed interface', async () => {
+    const { attachments, catalog, dataPlane, hostPorts } = await networkService();
+    await catalog.create({ ...blankNetwork, name: 'extra' });
+    const ports = [{ containerPort: 80, protocol: 'tcp' as const, hostIp: '', hostPortStart: 0, hostPortEnd: 0 }];
+    const id = request('a').containerId;
+    await attachments.attach(request('a', { ports }));
+    const connected = await attachments.connect(id, endpointOn('extra'));
+    expect(connected.endpoints.map((e) => [e.endpoint.interfaceName, e.endpoint.defaultRoute])).toEqual([['eth1', false]]);
+    await expect(attachments.connect(id, endpointOn('extra'))).rejects.toThrow('endpoint with name ca already exists in network extra');
+    await attachments.disconnect(id, 'bridge');
+    expect(dataPlane.interfaces).toEqual(new Set(['/netns/a eth1']));
+    expect(hostPorts.held.size).toBe(0);
+    await expect(attachments.disconnect(id, 'bridge')).rejects.toThrow(`container ${id} is not connected to network bridge`);
+  });
+
+  it('gives everything back on detach', async () => {
+    const { attachments, dataPlane, namespaces, store, catalog } = await networkService();
+    await attachments.attach(request('a'));
+    await attachments.detach(request('a').containerId);
+    await attachments.detach(request('a').containerId);
+    expect(dataPlane.interfaces.size + namespaces.paths.size + store.attachments.size).toBe(0);
+    expect(catalog.allocator(catalog.defaultNetwork().id)!.inUse()).toBe(0);
+  });
+
+  it('keeps networks, addresses and ports across a restart, allocating nothing twice', async () => {
+    const before = await networkService();
+    const app = await before.catalog.create({ ...blankNetwork, name: 'app' });
+    const ports = [{ containerPort: 80, protocol: 'tcp' as const, hostIp: '', hostPortStart: 8080, hostPortEnd: 8080 }];
+    const first = await before.attachments.attach(request('a', { endpoints: [endpointOn('app')], ports }));
+    before.hostPorts.release(first.ports);
+
+    const after = await networkService(before.store, before.dataPlane, before.hostPorts);
+    expect(after.catalog.find('app').id).toBe(app.id);
+    expect(after.catalog.defaultNetwork().id).toBe(before.catalog.defaultNetwork().id);
+    expect(after.hostPorts.held).toEqual(new Set(['tcp/8080']));
+    const second = await after.attachments.attach(request('b', { endpoints: [endpointOn('app')] }));
+    expect(second.endpoints[0].endpoint.address).not.toBe(first.endpoints[0].endpoint.address);
+    expect(after.names.resolve('ca', second.endpoints[0].endpoint.address)).toEqual([first.endpoints[0].endpoint.address]);
+  });
+});

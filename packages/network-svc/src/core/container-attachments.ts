@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+import { EngineError } from '@flotilla/proto';
+import type { DnsNames } from './dns-names.js';
+import { macForAddress, parseIpv4 } from './ipv4.js';
+import type { NetworkCatalog } from './network-catalog.js';
+import type { AttachmentRecord, EndpointRecord, NetworkRecord, PortRequest, PublishedPort } from './network-record.js';
+import type { BridgeDataPlane, HostPorts, NamespaceMaker, NetworkEventSink, NetworkStore } from './ports.js';
+
+/** What a container asks of one network. */
+export interface EndpointRequest {
+  network: string;
+  aliases: string[];
+  ipv4Address: string;
+  macAddress: string;
+}
+
+export interface AttachRequest {
+  containerId: string;
+  containerName: string;
+  hostname: string;
+  networkMode: string;
+  netnsPath: string;
+  endpoints: EndpointRequest[];
+  ports: PortRequest[];
+  dnsServers: string[];
+}
+
+/** What a container got: its interfaces, its published ports and the resolver to use. */
+export interface Attached {
+  endpoints: { network: NetworkRecord; endpoint: EndpointRecord }[];
+  ports: PublishedPort[];
+  nameservers: string[];
+}
+
+export interface AttachmentsOptions {
+  catalog: NetworkCatalog;
+  store: NetworkStore;
+  dataPlane: BridgeDataPlane;
+  namespaces: NamespaceMaker;
+  hostPorts: HostPorts;
+  events: NetworkEventSink;
+  /** What the embedded resolver answers from. */
+  names: DnsNames;
+  warn(obj: object, msg: string): void;
+}
+
+/** `none` and `bridge`/`default` as Docker names them; anything else is a network's name or ID. */
+function isNone(networkMode: string): boolean {
+  return networkMode === 'none';
+}
+
+/**
+ * Containers' network namespaces and their interfaces on networks: what `docker run --network`,
+ * `-p` and `docker network connect` make, and what is taken back when the container stops. Each
+ * container's changes are made one at a time; a failure leaves nothing half made.
+ */
+export class ContainerAttachments {
+  private readonly attachments = new Map<string, AttachmentRecord>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly opts: AttachmentsOptions) {
+    opts.catalog.trackUse((networkId) => [...this.attachments.values()].some((a) => a.endpoints.some((e) => e.networkId === networkId)));
+  }
+
+  /** Takes back the addresses and ports recorded before a restart; the interfaces are still there. */
+  async load(): Promise<void> {
+    for (const attachment of await this.opts.store.listAttachments()) {
+      for (const endpoint of attachment.endpoints) this.opts.catalog.allocator(endpoint.networkId)?.claim(endpoint.address);
+      attachment.ports = await this.opts.hostPorts.reserve(attachment.ports.map((p) => ({ ...p, hostPortStart: p.hostPort, hostPortEnd: p.hostPort }))).catch((err) => {
+        this.opts.warn({ err, containerId: attachment.containerId }, 'published ports not held again');
+        return attachment.ports;
+      });
+      this.attachments.set(attachment.containerId, attachment);
+      this.publishNames(attachment);
+    }
+  }
+
+  /** Only user-defined networks resolve names; the default bridge does not, as in Docker. */
+  private publishNames(attachment: AttachmentRecord): void {
+    const resolving = attachment.endpoints.filter((e) => this.opts.catalog.get(e.networkId)?.predefined === false);
+    this.opts.names.set({ ...attachment, endpoints: resolving });
+  }
+
+  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(id, settled);
+    void settled.then(() => {
+      if (this.locks.get(id) === settled) this.locks.delete(id);
+    });
+    return next;
+  }
+
+  get(containerId: string): AttachmentRecord | undefined {
+    return this.attachments.get(containerId);
+  }
+
+  /** The containers on a network, for `docker network inspect`. */
+  onNetwork(networkId: string): { attachment: AttachmentRecord; endpoint: EndpointRecord }[] {
+    return [...this.attachments.values()].flatMap((attachment) =>
+      attachment.endpoints.filter((e) => e.networkId === networkId).map((endpoint) => ({ attachment, endpoint })),
+    );
+  }
+
+  attach(request: AttachRequest): Promise<Attached> {
+    return this.withLock(request.containerId, async () => {
+      // What a run that was never detached (a crash) left is replaced.
+      await this.detachNow(request.containerId);
+      const asked = request.endpoints.length ? request.endpoints : isNone(request.networkMode) ? [] : [{ network: request.networkMode, aliases: [], ipv4Address: '', macAddress: '' }];
+      const networks = asked.map((e) => this.networkFor(e.network));
+      if (networks.some((n) => n.driver === 'null') && networks.length > 1) throw EngineError.invalid('container cannot be connected to the none network and another one');
+      const bridged = asked.filter((_, i) => networks[i].driver === 'bridge');
+      const attachment: AttachmentRecord = {
+        containerId: request.containerId,
+        containerName: request.containerName,
+        hostname: request.hostname,
+        netnsPath: request.netnsPath,
+        endpoints: [],
+        ports: [],
+        dnsServers: request.dnsServers,
+      };
+      await this.opts.namespaces.create(request.netnsPath);
+      try {
+        // The first network that reaches beyond the host carries the default route and the ports.
+        const routed = bridged.findIndex((e) => !this.networkFor(e.network).internal);
+        if (routed >= 0 && request.ports.length) attachment.ports = await this.opts.hostPorts.reserve(request.ports.map((p) => this.withHostIp(p, this.networkFor(bridged[routed].network))));
+        for (const [i, asking] of bridged.entries()) await this.addEndpoint(attachment, asking, i === routed);
+      } catch (err) {
+        await this.undo(attachment);
+        throw err;
+      }
+      await this.commit(attachment);
+      for (const endpoint of attachment.endpoints) this.opts.events.publish('connect', this.opts.catalog.get(endpoint.networkId)!, attachment.containerId);
+      return this.attached(attachment, attachment.endpoints);
+    });
+  }
+
+  private networkFor(ref: string): NetworkRecord {
+    return ref === 'default' || ref === '' ? this.opts.catalog.defaultNetwork() : this.opts.catalog.find(ref);
+  }
+
+  /** A binding without an address takes the network's host binding address, as Docker's bridge driver does. */
+  private withHostIp(port: PortRequest, network: NetworkRecord): PortRequest {
+    const fallback = network.hostBindingIp && network.hostBindingIp !== '0.0.0.0' ? network.hostBindingIp : '';
+    return { ...port, hostIp: port.hostIp || fallback };
+  }
+
+  /** Gives the container an address on the network and its interface in the namespace. */
+  private async addEndpoint(attachment: AttachmentRecord, asking: EndpointRequest, defaultRoute: boolean): Promise<EndpointRecord> {
+    const network = this.networkFor(asking.network);
+    if (attachment.endpoints.some((e) => e.networkId === network.id)) throw EngineError.forbidden(`endpoint with name ${attachment.containerName} already exists in network ${network.name}`);
+    const allocator = this.opts.catalog.allocator(network.id)!;
+    if (asking.ipv4Address && !network.userSubnet) throw EngineError.invalid('user specified IP address is supported on user defined networks only');
+    if (asking.macAddress && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(asking.macAddress)) throw EngineError.invalid(`invalid MAC address: ${asking.macAddress}`);
+    let address: string;
+    if (asking.ipv4Address) {
+      allocator.claim(asking.ipv4Address);
+      address = asking.ipv4Address;
+    } else {
+      address = allocator.allocate(network.name);
+    }
+    const range = network.ipam[0];
+    const endpoint = {
+      networkId: network.id,
+      endpointId: randomBytes(32).toString('hex'),
+      interfaceName: `eth${attachment.endpoints.length}`,
+      address,
+      prefixLength: Number(range.subnet.split('/')[1]),
+      gateway: range.gateway,
+      mac: (asking.macAddress || macForAddress(parseIpv4(address)!)).toLowerCase(),
+      aliases: asking.aliases,
+      requestedAddress: asking.ipv4Address || undefined,
+      defaultRoute,
+    };
+    let cniResult: object;
+    try {
+      cniResult = await this.opts.dataPlane.addEndpoint(network, attachment, endpoint, defaultRoute ? attachment.ports : []);
+    } catch (err) {
+      allocator.release(address);
+      throw err;
+    }
+    const record = { ...endpoint, cniResult };
+    attachment.endpoints.push(record);
+    return record;
+  }
+
+  private attached(attachment: AttachmentRecord, endpoints: readonly EndpointRecord[]): Attached {
+    const resolving = attachment.endpoints.map((e) => this.opts.catalog.get(e.networkId)!).filter((n) => !n.predefined);
+    return {
+      endpoints: endpoints.map((endpoint) => ({ network: this.opts.catalog.get(endpoint.networkId)!, endpoint })),
+      ports: attachment.ports,
+      nameservers: resolving.length ? [resolving[0].ipam[0].gateway] : [],
+    };
+  }
+
+  private async commit(attachment: AttachmentRecord): Promise<void> {
+    await this.opts.store.putAttachment(attachment);
+    this.attachments.set(attachment.containerId, attachment);
+    this.publishNames(attachment);
+  }
+
+  /** Removes the interfaces, the ports and the namespace; the addresses are free again. */
+  private async undo(attachment: AttachmentRecord): Promise<void> {
+    for (const endpoint of [...attachment.endpoints].reverse()) await this.removeEndpoint(attachment, endpoint);
+    this.opts.hostPorts.release(attachment.ports);
+    await this.opts.namespaces.remove(attachment.netnsPath);
+  }
+
+  private async removeEndpoint(attachment: AttachmentRecord, endpoint: EndpointRecord): Promise<void> {
+    const network = this.opts.catalog.get(endpoint.networkId);
+    if (network) {
+      await this.opts.dataPlane
+        .removeEndpoint(network, attachment, endpoint, endpoint.defaultRoute ? attachment.ports : [])
+        .catch((err) => this.opts.warn({ err, containerId: attachment.containerId, network: network.name }, 'interface not removed cleanly'));
+    }
+    this.opts.catalog.allocator(endpoint.networkId)?.release(endpoint.address);
+    attachment.endpoints = attachment.endpoints.filter((e) => e !== endpoint);
+  }
+
+  detach(containerId: string): Promise<void> {
+    return this.withLock(containerId, () => this.detachNow(containerId));
+  }
+
+  private async detachNow(containerId: string): Promise<void> {
+    const attachment = this.attachments.get(containerId);
+    if (!attachment) return;
+    const networks = attachment.endpoints.map((e) => this.opts.catalog.get(e.networkId));
+    await this.undo(attachment);
+    this.attachments.delete(containerId);
+    this.opts.names.delete(containerId);
+    await this.opts.store.deleteAttachment(containerId);
+    for (const network of networks) if (network) this.opts.events.publish('disconnect', network, containerId);
+  }
+
+  /** `docker network connect` of a container that runs: one more interface, live. */
+  connect(containerId: string, asking: EndpointRequest): Promise<Attached> {
+    return this.withLock(containerId, async () => {
+      const attachment = this.attachments.get(containerId);
+      if (!attachment) throw EngineError.conflict(`container ${containerId} has no network namespace to connect`);
+      const network = this.networkFor(asking.network);
+      if (network.driver !== 'bridge') throw EngineError.forbidden(`container cannot be disconnected from host network or connected to host network`);
+      // A container with no way out yet gets its default route here.
+      const endpoint = await this.addEndpoint(attachment, asking, !network.internal && !attachment.endpoints.some((e) => e.defaultRoute));
+      await this.commit(attachment);
+      this.opts.events.publish('connect', network, containerId);
+      return this.attached(attachment, [endpoint]);
+    });
+  }
+
+  /** `docker network disconnect` of a container that runs. */
+  disconnect(containerId: string, networkRef: string): Promise<NetworkRecord> {
+    return this.withLock(containerId, async () => {
+      const attachment = this.attachments.get(containerId);
+      const network = this.networkFor(networkRef);
+      const endpoint = attachment?.endpoints.find((e) => e.networkId === network.id);
+      if (!attachment || !endpoint) throw EngineError.forbidden(`container ${containerId} is not connected to network ${network.name}`);
+      await this.removeEndpoint(attachment, endpoint);
+      // Published ports went with the interface that carried them.
+      if (endpoint.defaultRoute) {
+        this.opts.hostPorts.release(attachment.ports);
+        attachment.ports = [];
+      }
+      await this.commit(attachment);
+      this.opts.events.publish('disconnect', network, containerId);
+      return network;
+    });
+  }
+}

@@ -1,0 +1,174 @@
+import { writeFile } from 'node:fs/promises';
+import type { AttachmentRecord, EndpointRecord, NetworkRecord, PublishedPort } from '../core/network-record.js';
+import type { BridgeDataPlane } from '../core/ports.js';
+import { parseIpv4Prefix, type Ipv4Prefix } from '../core/ipv4.js';
+import { runCniPlugin } from './cni-plugins.js';
+import { runCommand, succeeds } from './host-commands.js';
+
+/** Chains of ours, shared by every engine on the host (rules name their bridge or their container's address). */
+const chains = {
+  forward: { table: 'filter', name: 'FLOTILLA-FORWARD' },
+  isolation: { table: 'filter', name: 'FLOTILLA-ISOLATION-1' },
+  isolation2: { table: 'filter', name: 'FLOTILLA-ISOLATION-2' },
+  /** Published ports: traffic to a host address is sent on to the container. */
+  dnat: { table: 'nat', name: 'FLOTILLA-DNAT' },
+  postrouting: { table: 'nat', name: 'FLOTILLA-POSTROUTING' },
+} as const;
+
+type Rule = { table: 'filter' | 'nat'; chain: string; spec: string[] };
+
+/**
+ * Docker's bridge networking: per network, a bridge device with the gateway address, the
+ * masquerading of traffic that leaves the host, forwarding in and out, and isolation from the
+ * other networks (all of it for internal networks). Per container, the CNI bridge plugin makes
+ * the veth pair and sets the address the catalog chose (static IPAM), and a DNAT rule per published
+ * port, written in one iptables-restore, forwards it (CNI's portmap takes several times as long).
+ */
+export class CniBridgeDataPlane implements BridgeDataPlane {
+  private chainsReady: Promise<void> | undefined;
+
+  constructor(private readonly pluginDir: string) {}
+
+  private iptables(rule: Rule, action: '-C' | '-A' | '-I' | '-D'): string[] {
+    return ['-w', '-t', rule.table, action, rule.chain, ...rule.spec];
+  }
+
+  private async ensureRule(rule: Rule, first = false): Promise<void> {
+    if (await succeeds('iptables', this.iptables(rule, '-C'))) return;
+    await runCommand('iptables', this.iptables(rule, first ? '-I' : '-A'));
+  }
+
+  private async deleteRule(rule: Rule): Promise<void> {
+    while (await succeeds('iptables', this.iptables(rule, '-C'))) await runCommand('iptables', this.iptables(rule, '-D'));
+  }
+
+  /** Our chains, jumped to first from FORWARD so that a DROP policy or other rules come after. */
+  private ensureChains(): Promise<void> {
+    this.chainsReady ??= (async () => {
+      for (const { table, name } of Object.values(chains)) {
+        if (!(await succeeds('iptables', ['-w', '-t', table, '-n', '-L', name]))) await runCommand('iptables', ['-w', '-t', table, '-N', name]);
+      }
+      await this.ensureRule({ table: 'filter', chain: 'FORWARD', spec: ['-j', chains.forward.name] }, true);
+      await this.ensureRule({ table: 'filter', chain: 'FORWARD', spec: ['-j', chains.isolation.name] }, true);
+      // Published ports, from other hosts (PREROUTING) and from this one (OUTPUT).
+      for (const chain of ['PREROUTING', 'OUTPUT']) await this.ensureRule({ table: 'nat', chain, spec: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', chains.dnat.name] });
+      await this.ensureRule({ table: 'nat', chain: 'POSTROUTING', spec: ['-j', chains.postrouting.name] }, true);
+      // Routing between the bridges and out of the host.
+      await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
+    })().catch((err) => {
+      this.chainsReady = undefined;
+      throw err;
+    });
+    return this.chainsReady;
+  }
+
+  private rulesOf(network: NetworkRecord): Rule[] {
+    const bridge = network.bridge!;
+    const subnet = network.ipam[0].subnet;
+    const rule = (chain: { table: Rule['table']; name: string }, ...spec: string[]): Rule => ({ table: chain.table, chain: chain.name, spec });
+    if (network.internal) {
+      return [
+        rule(chains.isolation, '-i', bridge, '!', '-o', bridge, '-j', 'DROP'),
+        rule(chains.isolation, '!', '-i', bridge, '-o', bridge, '-j', 'DROP'),
+        rule(chains.forward, '-i', bridge, '-o', bridge, '-j', 'ACCEPT'),
+      ];
+    }
+    return [
+      rule(chains.isolation, '-i', bridge, '!', '-o', bridge, '-j', chains.isolation2.name),
+      rule(chains.isolation2, '-o', bridge, '-j', 'DROP'),
+      rule(chains.forward, '-i', bridge, '-j', 'ACCEPT'),
+      rule(chains.forward, '-o', bridge, '-j', 'ACCEPT'),
+      // A published port reached from the host's 127.0.0.1, or from a container of this bridge
+      // (hairpin), is answered through the host: its source becomes the bridge's address.
+      rule(chains.postrouting, '-o', bridge, '-s', '127.0.0.0/8', '-j', 'MASQUERADE'),
+      rule(chains.postrouting, '-o', bridge, '-s', subnet, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'MASQUERADE'),
+      ...(network.masquerade ? [rule(chains.postrouting, '-s', subnet, '!', '-o', bridge, '-j', 'MASQUERADE')] : []),
+    ];
+  }
+
+  /** The DNAT rule of each published port, to the container's address on the routed network. */
+  private portRules(endpoint: Omit<EndpointRecord, 'cniResult'>, ports: readonly PublishedPort[]): Rule[] {
+    return ports.map((p) => ({
+      table: 'nat',
+      chain: chains.dnat.name,
+      spec: [
+        ...(p.hostIp && p.hostIp !== '0.0.0.0' ? ['-d', `${p.hostIp}/32`] : []),
+        ...['-p', p.protocol, '-m', p.protocol, '--dport', String(p.hostPort), '-j', 'DNAT', '--to-destination', `${endpoint.address}:${p.containerPort}`],
+      ],
+    }));
+  }
+
+  /** Adds or deletes rules of the nat table in one iptables-restore, which takes the lock once. */
+  private async applyNatRules(action: '-A' | '-D', rules: readonly Rule[]): Promise<void> {
+    if (!rules.length) return;
+    await runCommand('iptables-restore', ['-w', '--noflush'], ['*nat', ...rules.map((r) => [action, r.chain, ...r.spec].join(' ')), 'COMMIT', ''].join('\n'));
+  }
+
+  async ensureNetwork(network: NetworkRecord): Promise<void> {
+    const bridge = network.bridge!;
+    const range = network.ipam[0];
+    await this.ensureChains();
+    if (!(await succeeds('ip', ['link', 'show', 'dev', bridge]))) await runCommand('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
+    if (network.mtu) await runCommand('ip', ['link', 'set', 'dev', bridge, 'mtu', String(network.mtu)]);
+    await runCommand('ip', ['addr', 'replace', `${range.gateway}/${range.subnet.split('/')[1]}`, 'dev', bridge]);
+    await runCommand('ip', ['link', 'set', 'dev', bridge, 'up']);
+    // Lets the host's 127.0.0.1 reach published ports: such packets are routed to the bridge.
+    if (!network.internal) await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
+    for (const rule of this.rulesOf(network)) await this.ensureRule(rule);
+  }
+
+  async removeNetwork(network: NetworkRecord): Promise<void> {
+    if (network.driver !== 'bridge' || !network.bridge) return;
+    for (const rule of this.rulesOf(network)) await this.deleteRule(rule);
+    if (await succeeds('ip', ['link', 'show', 'dev', network.bridge])) await runCommand('ip', ['link', 'del', 'dev', network.bridge]);
+  }
+
+  private pluginConfig(network: NetworkRecord, endpoint: Omit<EndpointRecord, 'cniResult'>): Record<string, unknown> {
+    return {
+      name: `flotilla-${network.id.slice(0, 12)}`,
+      type: 'bridge',
+      bridge: network.bridge,
+      isGateway: true,
+      ipMasq: false,
+      hairpinMode: true,
+      ...(network.mtu ? { mtu: network.mtu } : {}),
+      ipam: {
+        type: 'static',
+        addresses: [{ address: `${endpoint.address}/${endpoint.prefixLength}`, gateway: endpoint.gateway }],
+        routes: endpoint.defaultRoute ? [{ dst: '0.0.0.0/0' }] : [],
+      },
+      runtimeConfig: { mac: endpoint.mac },
+    };
+  }
+
+  async addEndpoint(network: NetworkRecord, attachment: AttachmentRecord, endpoint: Omit<EndpointRecord, 'cniResult'>, ports: readonly PublishedPort[]): Promise<object> {
+    const target = { containerId: attachment.containerId, netnsPath: attachment.netnsPath, interfaceName: endpoint.interfaceName };
+    const config = this.pluginConfig(network, endpoint);
+    const result = await runCniPlugin(this.pluginDir, 'ADD', config, target);
+    try {
+      await this.applyNatRules('-A', this.portRules(endpoint, ports));
+    } catch (err) {
+      await runCniPlugin(this.pluginDir, 'DEL', { ...config, prevResult: result }, target).catch(() => undefined);
+      throw err;
+    }
+    return result;
+  }
+
+  async removeEndpoint(network: NetworkRecord, attachment: AttachmentRecord, endpoint: EndpointRecord, ports: readonly PublishedPort[]): Promise<void> {
+    const rules = this.portRules(endpoint, ports);
+    // One call when all the rules are there; one by one, skipping those already gone, when not.
+    await this.applyNatRules('-D', rules).catch(async () => {
+      for (const rule of rules) await this.deleteRule(rule);
+    });
+    const target = { containerId: attachment.containerId, netnsPath: attachment.netnsPath, interfaceName: endpoint.interfaceName };
+    await runCniPlugin(this.pluginDir, 'DEL', { ...this.pluginConfig(network, endpoint), prevResult: endpoint.cniResult }, target);
+  }
+
+  async hostSubnets(): Promise<Ipv4Prefix[]> {
+    const routes = JSON.parse(await runCommand('ip', ['-j', '-4', 'route', 'show', 'table', 'main'])) as { dst: string }[];
+    return routes.flatMap((route) => {
+      const prefix = route.dst === 'default' ? undefined : parseIpv4Prefix(route.dst.includes('/') ? route.dst : `${route.dst}/32`, true);
+      return prefix ? [prefix] : [];
+    });
+  }
+}
