@@ -30,7 +30,8 @@ export function docker(args: string[], options: { input?: Buffer | string; timeo
       reject(new Error(`docker ${args.join(' ')} did not finish in time; stdout: ${stdout} stderr: ${stderr}`));
     }, options.timeoutMs ?? 30_000);
     if (options.input !== undefined) child.stdin!.end(options.input);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the output may still be in the pipes when the process has exited.
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
