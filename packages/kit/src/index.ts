@@ -9,3 +9,4 @@ export * from './health-check.js';
 export * from './host-platform.js';
 export * from './docker-filters.js';
 export * from './instant.js';
+export * from './keyed-lock.js';

@@ -14,7 +14,7 @@ import { RestartBackoff, restartsAfterExit } from './restart-policy.js';
 import { WarmTasks } from './warm-tasks.js';
 import { ContainerNetworking } from './container-networking.js';
 import { commandOf, mergeImageConfig } from './image-config-merge.js';
-import { now } from '@flotilla/kit';
+import { KeyedLock, now } from '@flotilla/kit';
 import type { HostFacts } from './host-facts.js';
 import { buildOciSpec } from './oci-spec.js';
 import { resolveUser } from './user-lookup.js';
@@ -97,10 +97,11 @@ export class ContainerLifecycle {
   private readonly logsClosed = new Map<string, Promise<void>>();
   /** Stdin that arrived before the task existed, delivered when it starts. */
   private readonly pendingStdin = new Map<string, { chunks: Uint8Array[]; closed: boolean }>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  /** One operation at a time per container; reads never take the lock. */
+  private readonly locks = new KeyedLock();
   /** Containers being stopped by a restart: their exit neither removes them nor applies the policy. */
   private readonly restarting = new Set<string>();
-  private readonly warmTasks = new WarmTasks((id) => void this.withLock(id, () => this.coolDown(id)));
+  private readonly warmTasks = new WarmTasks((id) => void this.locks.run(id, () => this.coolDown(id)));
   /** Policy restarts waiting for their back-off. */
   private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
   private readonly backoff = new RestartBackoff();
@@ -150,21 +151,6 @@ export class ContainerLifecycle {
     if (!record) return;
     record.state = { ...record.state, oomKilled: true };
     this.opts.events.publish('oom', record);
-  }
-
-  /** One operation at a time per container; reads never take the lock. */
-  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(id) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(id, settled);
-    void settled.then(() => {
-      if (this.locks.get(id) === settled) this.locks.delete(id);
-    });
-    return next;
   }
 
   /** `docker ps`: newest first; a status filter shows stopped containers without `all`, as in dockerd. */
@@ -279,7 +265,7 @@ export class ContainerLifecycle {
 
   async start(idOrName: string): Promise<void> {
     const { id } = this.registry.find(idOrName);
-    await this.withLock(id, async () => {
+    await this.locks.run(id, async () => {
       const record = this.registry.find(id);
       // A user's start does not wait for a pending policy restart.
       this.cancelRestart(record);
@@ -452,7 +438,7 @@ export class ContainerLifecycle {
     this.opts.events.publish('die', record, { exitCode: String(exit.exitCode) });
     this.signals.emit(`exit:${id}`, exit.exitCode);
     if (record.hostConfig.AutoRemove && !this.restarting.has(id)) {
-      await this.withLock(id, () => this.removeStopped(record)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
+      await this.locks.run(id, () => this.removeStopped(record)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
     } else if (!this.restarting.has(id) && restartsAfterExit(record, exit.exitCode)) {
       const ranForMs = Date.parse(exit.exitedAt) - Date.parse(record.state.startedAt ?? exit.exitedAt);
       await this.scheduleRestart(record, this.backoff.next(id, ranForMs));
@@ -500,7 +486,7 @@ export class ContainerLifecycle {
     const { id } = this.registry.find(idOrName);
     const record = this.registry.find(id);
     // A policy start under way is let finish, and what it started is stopped.
-    if (record.state.status === 'restarting' && !this.pendingRestarts.has(id)) await this.withLock(id, async () => undefined);
+    if (record.state.status === 'restarting' && !this.pendingRestarts.has(id)) await this.locks.run(id, async () => undefined);
     if (this.cancelRestart(record)) {
       record.manuallyStopped = true;
       await this.persist(record);
@@ -560,7 +546,7 @@ export class ContainerLifecycle {
           await this.waitForExit(id);
         }
       }
-      const removed = await this.withLock(id, async () => {
+      const removed = await this.locks.run(id, async () => {
         const current = this.registry.get(id);
         if (current && (this.runs.has(id) || this.pendingRestarts.has(id))) return false;
         if (current) await this.removeStopped(current);
@@ -617,7 +603,7 @@ export class ContainerLifecycle {
 
   async pause(idOrName: string): Promise<void> {
     const { id } = this.registry.find(idOrName);
-    await this.withLock(id, async () => {
+    await this.locks.run(id, async () => {
       const record = this.registry.find(id);
       if (record.state.status === 'paused') throw EngineError.conflict(`Container ${id} is already paused`);
       if (record.state.status !== 'running') throw EngineError.conflict(`Container ${id} is not running`);
@@ -630,7 +616,7 @@ export class ContainerLifecycle {
 
   async unpause(idOrName: string): Promise<void> {
     const { id } = this.registry.find(idOrName);
-    await this.withLock(id, async () => {
+    await this.locks.run(id, async () => {
       const record = this.registry.find(id);
       if (record.state.status !== 'paused') throw EngineError.conflict(`Container ${id} is not paused`);
       await this.opts.runtime.resume(id);
@@ -659,7 +645,7 @@ export class ContainerLifecycle {
   /** `docker update`: new limits and restart policy, applied to a running container at once. */
   async update(idOrName: string, body: unknown): Promise<string[]> {
     const { id } = this.registry.find(idOrName);
-    return this.withLock(id, async () => {
+    return this.locks.run(id, async () => {
       const record = this.registry.find(id);
       const { hostConfig, warnings } = parseUpdateRequest(body, record.hostConfig, this.opts.host);
       record.hostConfig = hostConfig;
@@ -705,7 +691,7 @@ export class ContainerLifecycle {
   /** `docker network connect`: the network joins the container's; a running container gets its interface now. */
   async connectNetwork(idOrName: string, network: string, endpoint: EndpointConfig): Promise<void> {
     const { id } = this.registry.find(idOrName);
-    await this.withLock(id, async () => {
+    await this.locks.run(id, async () => {
       const record = this.registry.find(id);
       await this.networking.connect(record, network, endpoint, this.runs.has(id));
       await this.persist(record);
@@ -714,7 +700,7 @@ export class ContainerLifecycle {
 
   async disconnectNetwork(idOrName: string, network: string): Promise<void> {
     const { id } = this.registry.find(idOrName);
-    await this.withLock(id, async () => {
+    await this.locks.run(id, async () => {
       const record = this.registry.find(id);
       await this.networking.disconnect(record, network, this.runs.has(id));
       await this.persist(record);

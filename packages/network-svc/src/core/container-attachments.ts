@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { KeyedLock } from '@flotilla/kit';
 import { EngineError } from '@flotilla/proto';
 import type { DnsNames } from './dns-names.js';
 import { macForAddress, parseIpv4 } from './ipv4.js';
@@ -56,7 +57,7 @@ function isNone(networkMode: string): boolean {
  */
 export class ContainerAttachments {
   private readonly attachments = new Map<string, AttachmentRecord>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
 
   constructor(private readonly opts: AttachmentsOptions) {
     opts.catalog.trackUse((networkId) => [...this.attachments.values()].some((a) => a.endpoints.some((e) => e.networkId === networkId)));
@@ -81,20 +82,6 @@ export class ContainerAttachments {
     this.opts.names.set({ ...attachment, endpoints: resolving });
   }
 
-  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(id) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(id, settled);
-    void settled.then(() => {
-      if (this.locks.get(id) === settled) this.locks.delete(id);
-    });
-    return next;
-  }
-
   get(containerId: string): AttachmentRecord | undefined {
     return this.attachments.get(containerId);
   }
@@ -107,7 +94,7 @@ export class ContainerAttachments {
   }
 
   attach(request: AttachRequest): Promise<Attached> {
-    return this.withLock(request.containerId, async () => {
+    return this.locks.run(request.containerId, async () => {
       // What a run that was never detached (a crash) left is replaced.
       await this.detachNow(request.containerId);
       const asked = request.endpoints.length ? request.endpoints : isNone(request.networkMode) ? [] : [{ network: request.networkMode, aliases: [], ipv4Address: '', macAddress: '' }];
@@ -222,7 +209,7 @@ export class ContainerAttachments {
   }
 
   detach(containerId: string): Promise<void> {
-    return this.withLock(containerId, () => this.detachNow(containerId));
+    return this.locks.run(containerId, () => this.detachNow(containerId));
   }
 
   private async detachNow(containerId: string): Promise<void> {
@@ -238,7 +225,7 @@ export class ContainerAttachments {
 
   /** `docker network connect` of a container that runs: one more interface, live. */
   connect(containerId: string, asking: EndpointRequest): Promise<Attached> {
-    return this.withLock(containerId, async () => {
+    return this.locks.run(containerId, async () => {
       const attachment = this.attachments.get(containerId);
       if (!attachment) throw EngineError.conflict(`container ${containerId} has no network namespace to connect`);
       const network = this.networkFor(asking.network);
@@ -253,7 +240,7 @@ export class ContainerAttachments {
 
   /** `docker network disconnect` of a container that runs. */
   disconnect(containerId: string, networkRef: string): Promise<NetworkRecord> {
-    return this.withLock(containerId, async () => {
+    return this.locks.run(containerId, async () => {
       const attachment = this.attachments.get(containerId);
       const network = this.networkFor(networkRef);
       const endpoint = attachment?.endpoints.find((e) => e.networkId === network.id);
