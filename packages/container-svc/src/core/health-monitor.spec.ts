@@ -34,9 +34,13 @@ function monitor(exitCodes: number[]) {
   return { health, changes, probes };
 }
 
-const settle = (wait: number) => new Promise((resolve) => setTimeout(resolve, wait));
+/** Lets the probes of `wait` ms run, on jest's clock: no test depends on how busy the machine is. */
+const settle = (wait: number) => jest.advanceTimersByTimeAsync(wait);
 
 describe('HealthMonitor', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
   it('turns healthy on a passing probe, unhealthy after the retries fail in a row', async () => {
     const record = container({ Test: ['CMD-SHELL', 'check'], Interval: 10 * ms, Retries: 2 });
     const { health, changes, probes } = monitor([0, ...Array<number>(20).fill(1)]);
