@@ -66,11 +66,14 @@ describe('the engine on one machine', () => {
   it('loses no log line when container-svc is killed while a container writes', async () => {
     const script = 'i=0; while [ $i -lt 500 ]; do i=$((i+1)); echo line $i; sleep 0.01; done';
     const id = (await dockerOk(['run', '-d', settings().image, 'sh', '-c', script])).trim();
-    await new Promise((r) => setTimeout(r, 1000));
-    await killContainerSvc();
-    await dockerOk(['wait', id], { timeoutMs: 60_000 });
-    const lines = (await dockerOk(['logs', id])).split('\n').filter(Boolean);
-    expect(lines).toEqual(Array.from({ length: 500 }, (_, i) => `line ${i + 1}`));
-    await dockerOk(['rm', id]);
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      await killContainerSvc();
+      await dockerOk(['wait', id], { timeoutMs: 60_000 });
+      const lines = (await dockerOk(['logs', id])).split('\n').filter(Boolean);
+      expect(lines).toEqual(Array.from({ length: 500 }, (_, i) => `line ${i + 1}`));
+    } finally {
+      await docker(['rm', '-f', id]);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { chmodSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { connectChannel, createClient, containerV1, imageV1, networkV1 } from '@flotilla/proto';
+import { connectChannel, createClient, containerV1, imageV1, networkV1, volumeV1 } from '@flotilla/proto';
 import { connectEventFeed, createLogger, type EventFeed, envInt, envString, onTerminate, packageVersion, prepareUnixSocket } from '@flotilla/kit';
 import { createApiServer } from './http/api-server.js';
 import { Router } from './http/router.js';
@@ -11,6 +11,7 @@ import { systemRoutes } from './routes/system.js';
 import { eventRoutes } from './routes/events.js';
 import { execRoutes } from './routes/exec.js';
 import { networkRoutes } from './routes/networks.js';
+import { volumeRoutes } from './routes/volumes.js';
 
 /** Composition root of the gateway: one gRPC client per service, one router per API area. */
 function main(): void {
@@ -23,6 +24,8 @@ function main(): void {
   const containers = createClient(containerV1.ContainerService, containerChannel);
   const images = createClient(imageV1.ImageService, imageChannel);
   const networks = createClient(networkV1.NetworkService, networkChannel);
+  // Volumes are served by container-svc, beside its containers.
+  const volumes = createClient(volumeV1.VolumeService, containerChannel);
   // NATS is needed by GET /events only: the rest of the API does not wait for it.
   const natsUrl = envString('FLOTILLA_NATS_URL');
   let feed: Promise<EventFeed> | undefined;
@@ -41,12 +44,13 @@ function main(): void {
   const router = new Router([
     ...systemRoutes(
       { engineVersion, stateDir: envString('FLOTILLA_STATE_DIR', '/var/lib/flotilla'), deadlineMs: envInt('FLOTILLA_AGGREGATE_DEADLINE_MS', 2000) },
-      { containers, images },
+      { containers, images, volumes },
     ),
     ...containerRoutes(containers),
     ...execRoutes(containers),
     ...imageRoutes(images),
     ...networkRoutes({ networks, containers }),
+    ...volumeRoutes(volumes),
     ...authRoutes(images),
     ...eventRoutes(events),
   ]);

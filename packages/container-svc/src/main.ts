@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { connectChannel, containerV1, createClient, imageV1, networkV1, serviceRegistration } from '@flotilla/proto';
+import { connectChannel, containerV1, createClient, imageV1, networkV1, serviceRegistration, volumeV1 } from '@flotilla/proto';
 import { connectEventPublisher, envString, packageVersion, runService, untilAvailable } from '@flotilla/kit';
 import { connectContainerd } from '@flotilla/containerd';
 import { ContainerLifecycle } from './core/container-lifecycle.js';
@@ -15,6 +15,13 @@ import { cgroupPids, processTable } from './runtime/process-table.js';
 import { NatsContainerEvents } from './runtime/container-events.js';
 import { ImageServiceResolver } from './runtime/image-resolver.js';
 import { NetworkServiceAttacher } from './runtime/network-attacher.js';
+import { ContainerMounts } from './core/container-mounts.js';
+import { VolumeCatalog } from './core/volumes/volume-catalog.js';
+import { volumeHandlers } from './grpc/volume-handlers.js';
+import { hostPaths } from './runtime/host-paths.js';
+import { NatsVolumeEvents } from './runtime/volume-events.js';
+import { CommandVolumeMounter } from './runtime/volume-mounter.js';
+import { FileVolumeStore } from './store/file-volume-store.js';
 
 void runService({
   name: 'container-svc',
@@ -37,7 +44,11 @@ void runService({
     const files = new ContainerFilesDir(join(stateDir, 'containers'));
     const logs = new JsonFileLogs(join(stateDir, 'containers'));
     const cgroupParent = envString('FLOTILLA_CGROUP_PARENT', '/flotilla');
-    const runtime = new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), runcRoot: join(runDir, 'runc'), warn });
+    const runtime = new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), runcRoot: join(runDir, 'runc'), mountDir: join(runDir, 'mnt'), warn });
+    // Volumes are a service of their own, in this process because containers use them.
+    const volumeEvents = new NatsVolumeEvents(events);
+    const volumes = new VolumeCatalog({ store: new FileVolumeStore(join(stateDir, 'volumes')), mounter: new CommandVolumeMounter(), events: volumeEvents });
+    await volumes.load();
     const containerEvents = new NatsContainerEvents(events);
     const host = readHostFacts(envString('FLOTILLA_INIT_BINARY', '/usr/bin/tini-static'));
     const lifecycle = own(
@@ -46,6 +57,7 @@ void runService({
         images: new ImageServiceResolver(createClient(imageV1.ImageService, imageChannel)),
         network: new NetworkServiceAttacher(createClient(networkV1.NetworkService, networkChannel)),
         files,
+        mounts: new ContainerMounts({ volumes, hostPaths, events: volumeEvents }),
         logs,
         events: containerEvents,
         host,
@@ -57,6 +69,9 @@ void runService({
     await lifecycle.recover();
     const observer = new ContainerObserver(lifecycle, { stats: readCgroupStats, pids: cgroupPids, processTable }, cgroupParent);
     const execs = new ExecSessions({ runtime, containers: lifecycle, events: containerEvents, host, warn });
-    return [serviceRegistration(containerV1.ContainerService, containerHandlers(lifecycle, observer, execs, files), logger)];
+    return [
+      serviceRegistration(containerV1.ContainerService, containerHandlers(lifecycle, observer, execs, files), logger),
+      serviceRegistration(volumeV1.VolumeService, volumeHandlers(volumes), logger),
+    ];
   },
 });

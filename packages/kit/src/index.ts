@@ -10,3 +10,4 @@ export * from './host-platform.js';
 export * from './docker-filters.js';
 export * from './instant.js';
 export * from './keyed-lock.js';
+export * from './host-command.js';

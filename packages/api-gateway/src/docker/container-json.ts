@@ -154,7 +154,7 @@ export function containerInspectJson(c: Container, apiVersion: string): Record<s
     ExecIDs: null,
     HostConfig: hostConfig,
     GraphDriver: { Data: null, Name: c.driver },
-    Mounts: [],
+    Mounts: c.mounts.map(mountJson),
     Config: config,
     NetworkSettings: networkSettingsJson(c, apiVersion),
   };
@@ -164,6 +164,20 @@ export function containerInspectJson(c: Container, apiVersion: string): Record<s
     for (const key of ['HairpinMode', 'LinkLocalIPv6Address', 'LinkLocalIPv6PrefixLen', 'SecondaryIPAddresses', 'SecondaryIPv6Addresses']) delete settings[key];
   }
   return inspect;
+}
+
+/** Docker's MountPoint: Name and Driver only for volumes (Go's omitempty). */
+function mountJson(m: containerV1.Mount): Record<string, unknown> {
+  return {
+    Type: m.type,
+    ...(m.name ? { Name: m.name } : {}),
+    Source: m.source,
+    Destination: m.destination,
+    ...(m.driver ? { Driver: m.driver } : {}),
+    Mode: m.mode,
+    RW: m.rw,
+    Propagation: m.propagation,
+  };
 }
 
 /** `docker ps` quotes arguments that contain spaces, as dockerd builds the Command column. */
@@ -212,7 +226,7 @@ export function containerSummaryJson(c: Container, apiVersion: string, now = Dat
     Status: statusText(c, now),
     HostConfig: { NetworkMode: hostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: networksJson(c, apiVersion) },
-    Mounts: [],
+    Mounts: c.mounts.map(mountJson),
     ...(c.sizeRw !== undefined ? { SizeRw: Number(c.sizeRw), SizeRootFs: Number(c.sizeRootFs ?? 0n) } : {}),
   };
 }

@@ -4,9 +4,10 @@ import type { Route } from '../http/router.js';
 import { sendJson } from '../http/responses.js';
 import { hostArchitecture } from '@flotilla/kit';
 import { maxApiVersion, minApiVersion } from '../http/api-version.js';
-import { containerV1, imageV1, type ServiceClient } from '@flotilla/proto';
+import { containerV1, imageV1, type ServiceClient, type volumeV1 } from '@flotilla/proto';
 import { imageSummaryJson } from '../docker/image-json.js';
 import { containerSummaryJson } from '../docker/container-json.js';
+import { volumeJson } from '../docker/volume-json.js';
 
 export interface SystemInfo {
   engineVersion: string;
@@ -19,6 +20,7 @@ export interface SystemInfo {
 export type SystemBackends = {
   containers: Pick<ServiceClient<typeof containerV1.ContainerService>, 'listContainers'>;
   images: Pick<ServiceClient<typeof imageV1.ImageService>, 'listImages' | 'getImageDiskUsage'>;
+  volumes: Pick<ServiceClient<typeof volumeV1.VolumeService>, 'listVolumes'>;
 };
 
 async function operatingSystem(): Promise<{ name: string; version: string }> {
@@ -88,9 +90,10 @@ export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[
         const types = new Set(query.getAll('type'));
         const wants = (kind: string) => types.size === 0 || types.has(kind);
         const now = Date.now();
-        const [images, containers] = await Promise.all([
+        const [images, containers, volumes] = await Promise.all([
           wants('image') ? backends.images.getImageDiskUsage({}) : undefined,
           wants('container') ? backends.containers.listContainers({ all: true, size: true, summary: true }) : undefined,
+          wants('volume') ? backends.volumes.listVolumes({ withUsage: true }) : undefined,
         ]);
         sendJson(res, 200, {
           ...(images
@@ -100,7 +103,8 @@ export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[
               }
             : {}),
           ...(containers ? { Containers: containers.containers.map((c) => containerSummaryJson(c, apiVersion, now)) } : {}),
-          ...(wants('volume') ? { Volumes: [] } : {}),
+          // As dockerd's local driver, volumes with options (a filesystem of their own) are left out.
+          ...(volumes ? { Volumes: volumes.volumes.filter((v) => Object.keys(v.options).length === 0).map(volumeJson) } : {}),
           ...(wants('build-cache') ? { BuildCache: [] } : {}),
         });
       },
@@ -134,7 +138,7 @@ export function systemRoutes(info: SystemInfo, backends: SystemBackends): Route[
           Images: images.length,
           Driver: 'overlayfs',
           DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']],
-          Plugins: { Volume: [], Network: ['host', 'null'], Authorization: null, Log: [] },
+          Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: [] },
           MemoryLimit: true,
           SwapLimit: true,
           CpuCfsPeriod: true,

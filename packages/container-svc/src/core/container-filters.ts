@@ -72,9 +72,8 @@ export async function containerFilter(filters: Filters, context: FilterContext):
     any('exited', (v) => record.state.status === 'exited' && record.state.exitCode === Number(v)) &&
     any('health', (v) => healthOf(record) === v) &&
     any('network', (v) => record.hostConfig.NetworkMode === v || (v === 'bridge' && record.hostConfig.NetworkMode === 'default')) &&
-    // No volumes and no published ports yet: a filter on them matches nothing.
-    !filters.volume?.length &&
-    !filters.publish?.length &&
+    any('volume', (v) => (record.mounts ?? []).some((m) => m.name === v || m.source === v || m.destination === v)) &&
+    any('publish', (v) => matchesPort((record.attached?.ports ?? []).map((p) => `${p.hostPort}/${p.protocol}`), v)) &&
     any('expose', (v) => matchesPort(Object.keys(record.config.ExposedPorts ?? {}), v)) &&
     // Swarm tasks do not exist here.
     any('is-task', (v) => v === 'false');

@@ -13,6 +13,8 @@ import { ociResources } from './resources.js';
 import { RestartBackoff, restartsAfterExit } from './restart-policy.js';
 import { WarmTasks } from './warm-tasks.js';
 import { ContainerNetworking } from './container-networking.js';
+import { inheritedMounts, type ContainerMounts, type MountPoint } from './container-mounts.js';
+import type { VolumesFromRequest } from './mount-requests.js';
 import { commandOf, mergeImageConfig } from './image-config-merge.js';
 import { KeyedLock, now } from '@flotilla/kit';
 import type { HostFacts } from './host-facts.js';
@@ -32,6 +34,7 @@ import type {
   LogQuery,
   LogSink,
   NetworkAttacher,
+  PreparedTask,
   RootfsFiles,
   RunningTask,
   StdinWriter,
@@ -43,6 +46,8 @@ export interface LifecycleOptions {
   images: ImageResolver;
   network: NetworkAttacher;
   files: ContainerFilesStore;
+  /** Volumes, binds and tmpfs mounts of containers. */
+  mounts: ContainerMounts;
   logs: ContainerLogs;
   events: ContainerEventSink;
   host: HostFacts;
@@ -217,6 +222,10 @@ export class ContainerLifecycle {
         await this.opts.files.remove(id);
         throw err;
       });
+      const claimed = await this.opts.mounts.claim(id, request.mounts, this.volumesFrom(request.volumesFrom)).catch(async (err) => {
+        await this.opts.files.remove(id);
+        throw err;
+      });
       const config = { ...mergeImageConfig(request.config, image.config), Hostname: hostname };
       const { path, args } = commandOf(config);
       const record: ContainerRecord = {
@@ -233,18 +242,26 @@ export class ContainerLifecycle {
         restartCount: 0,
         state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false },
         networks,
+        mounts: claimed.mounts,
       };
       // The user is looked up in the container's own /etc/passwd and /etc/group, as runc does.
       const specFor = async (rootfs: RootfsFiles) => {
         const [passwd, group] = await Promise.all([rootfs('/etc/passwd'), rootfs('/etc/group')]);
         const user = resolveUser(config.User, passwd, group, hostConfig.GroupAdd ?? []);
         const netnsPath = hostNetwork ? undefined : this.networking.netnsPath(joined?.id ?? id);
-        return buildOciSpec({ id, config, hostConfig, path, args, hostname, netnsPath, cgroupParent: this.opts.cgroupParent, files, user, host: this.opts.host, devices });
+        return buildOciSpec({ id, config, hostConfig, path, args, hostname, netnsPath, cgroupParent: this.opts.cgroupParent, files, user, host: this.opts.host, devices, mounts: claimed.mounts });
       };
       try {
         await this.opts.runtime.create(record, image, specFor);
       } catch (err) {
-        await this.opts.files.remove(id);
+        await Promise.all([this.opts.files.remove(id), this.opts.mounts.release(id, claimed.mounts, true)]);
+        throw err;
+      }
+      try {
+        // As dockerd: a new (or empty) volume starts with what the image has at its destination.
+        for (const mount of claimed.populate) await this.opts.runtime.copyImageContent(record, mount.destination, mount.source);
+      } catch (err) {
+        await Promise.all([this.opts.runtime.remove(record), this.opts.files.remove(id), this.opts.mounts.release(id, claimed.mounts, true)]);
         throw err;
       }
       this.registry.put(record);
@@ -255,6 +272,11 @@ export class ContainerLifecycle {
       this.registry.releaseName(name, id);
       throw err;
     }
+  }
+
+  /** The mounts `--volumes-from` copies from other containers. */
+  private volumesFrom(requests: readonly VolumesFromRequest[]): MountPoint[] {
+    return requests.flatMap(({ container, readOnly }) => inheritedMounts(this.registry.find(container).mounts ?? [], readOnly));
   }
 
   /** The container a `container:<name or ID>` network mode joins. */
@@ -278,7 +300,7 @@ export class ContainerLifecycle {
       try {
         const created = (await this.warmTasks.take(id)) ?? (await this.createTask(record));
         task = await created.start().catch(async (err) => {
-          await this.detachNetwork(record);
+          await this.releaseRun(record);
           throw err;
         });
       } catch (err) {
@@ -289,28 +311,38 @@ export class ContainerLifecycle {
       record.manuallyStopped = false;
       this.track(record, task);
       this.health.start(record);
+      this.opts.mounts.publishMounted(id, record.mounts ?? []);
       this.opts.events.publish('start', record);
       void this.persist(record);
     });
   }
 
-  private detachNetwork(record: ContainerRecord): Promise<void> {
-    return this.networking.detach(record);
+  /** Releases what a run (or a task created for one) holds: its network namespace and its volumes' filesystems. */
+  private async releaseRun(record: ContainerRecord): Promise<void> {
+    await Promise.all([
+      this.networking.detach(record),
+      this.opts.mounts.unmount(record.id, record.mounts ?? []).catch((err) => this.opts.warn({ err, id: record.id }, 'volumes not unmounted')),
+    ]);
   }
 
   /** The network namespace and the task, created and not started; nothing is left when it fails. */
   private async createTask(record: ContainerRecord): Promise<CreatedTask> {
     const joined = this.joinedContainer(String(record.hostConfig.NetworkMode));
     if (joined && !this.runs.has(joined.id)) throw EngineError.conflict(`cannot join network of a non running container: ${joined.id}`);
-    // The namespace and the task's I/O and mounts do not depend on each other.
-    const [network, prepared] = await Promise.allSettled([this.networking.attach(record), this.opts.runtime.prepareTask(record)]);
-    if (network.status === 'rejected' || prepared.status === 'rejected') {
+    // The namespace, the volumes and the task's I/O and mounts do not depend on each other.
+    const [network, prepared, volumes] = await Promise.allSettled([
+      this.networking.attach(record),
+      this.opts.runtime.prepareTask(record),
+      this.opts.mounts.mount(record.id, record.mounts ?? []),
+    ]);
+    const failed = [network, prepared, volumes].find((result) => result.status === 'rejected');
+    if (failed) {
       if (prepared.status === 'fulfilled') await prepared.value.abort();
-      if (network.status === 'fulfilled') await this.detachNetwork(record);
-      throw network.status === 'rejected' ? network.reason : (prepared as PromiseRejectedResult).reason;
+      await this.releaseRun(record);
+      throw failed.reason;
     }
-    return prepared.value.create().catch(async (err) => {
-      await this.detachNetwork(record);
+    return (prepared as PromiseFulfilledResult<PreparedTask>).value.create().catch(async (err) => {
+      await this.releaseRun(record);
       throw err;
     });
   }
@@ -331,7 +363,7 @@ export class ContainerLifecycle {
     if (!created) return;
     await created.abort();
     const record = this.registry.get(id);
-    if (record) await this.detachNetwork(record);
+    if (record) await this.releaseRun(record);
   }
 
   /**
@@ -344,7 +376,7 @@ export class ContainerLifecycle {
     this.broadcast.endRun(record.id);
     this.signals.emit(`exit:${record.id}`, exitCode);
     if (record.hostConfig.AutoRemove) {
-      await this.removeStopped(record).catch((removeErr) => this.opts.warn({ err: removeErr, id: record.id }, 'auto-remove failed'));
+      await this.removeStopped(record, true).catch((removeErr) => this.opts.warn({ err: removeErr, id: record.id }, 'auto-remove failed'));
     } else {
       await this.persist(record);
     }
@@ -424,7 +456,7 @@ export class ContainerLifecycle {
     const record = this.registry.get(id);
     await Promise.all([
       this.opts.runtime.deleteTask(id).catch((err) => this.opts.warn({ err, id }, 'task not deleted')),
-      record && this.detachNetwork(record),
+      record && this.releaseRun(record),
     ]);
     if (record) {
       this.health.stop(record);
@@ -436,9 +468,10 @@ export class ContainerLifecycle {
     this.broadcast.endRun(id);
     if (!record) return;
     this.opts.events.publish('die', record, { exitCode: String(exit.exitCode) });
+    this.opts.mounts.publishUnmounted(id, record.mounts ?? []);
     this.signals.emit(`exit:${id}`, exit.exitCode);
     if (record.hostConfig.AutoRemove && !this.restarting.has(id)) {
-      await this.locks.run(id, () => this.removeStopped(record)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
+      await this.locks.run(id, () => this.removeStopped(record, true)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
     } else if (!this.restarting.has(id) && restartsAfterExit(record, exit.exitCode)) {
       const ranForMs = Date.parse(exit.exitedAt) - Date.parse(record.state.startedAt ?? exit.exitedAt);
       await this.scheduleRestart(record, this.backoff.next(id, ranForMs));
@@ -526,7 +559,8 @@ export class ContainerLifecycle {
     if (number === SIGKILL) await this.waitForExit(record.id);
   }
 
-  async remove(idOrName: string, force: boolean): Promise<void> {
+  /** `docker rm`; `removeVolumes` (-v) removes its anonymous volumes too. */
+  async remove(idOrName: string, force: boolean, removeVolumes = false): Promise<void> {
     const { id } = this.registry.find(idOrName);
     // A start (the user's, a restart policy's or a healthcheck's) may take the lock first: what it
     // started is killed too, or the removal refused, so no task is ever left without its container.
@@ -549,14 +583,14 @@ export class ContainerLifecycle {
       const removed = await this.locks.run(id, async () => {
         const current = this.registry.get(id);
         if (current && (this.runs.has(id) || this.pendingRestarts.has(id))) return false;
-        if (current) await this.removeStopped(current);
+        if (current) await this.removeStopped(current, removeVolumes);
         return true;
       });
       if (removed) return;
     }
   }
 
-  private async removeStopped(record: ContainerRecord): Promise<void> {
+  private async removeStopped(record: ContainerRecord, removeVolumes: boolean): Promise<void> {
     if (!this.registry.get(record.id)) return;
     record.state = { ...record.state, status: 'removing' };
     await this.coolDown(record.id);
@@ -565,6 +599,7 @@ export class ContainerLifecycle {
       this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed')),
       this.opts.logs.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'log not removed')),
     ]);
+    await this.opts.mounts.release(record.id, record.mounts ?? [], removeVolumes);
     this.registry.delete(record.id);
     this.logsClosed.delete(record.id);
     this.backoff.forget(record.id);
@@ -770,6 +805,8 @@ export class ContainerLifecycle {
   async recover(): Promise<void> {
     for (const { record, task } of await this.opts.runtime.recover()) {
       this.registry.put(record);
+      // A task left (even an exited one) had the volumes' filesystems mounted.
+      this.opts.mounts.restore(record.id, record.mounts ?? [], task !== undefined);
       if (task?.status === 'running' || task?.status === 'paused') {
         record.state = { ...record.state, status: task.status, pid: task.running.pid };
         this.track(record, task.running);
@@ -778,7 +815,7 @@ export class ContainerLifecycle {
         await this.recordExit(record.id, task.exit);
       } else if (record.state.status === 'created') {
         // Its task may have been created ahead of a start, with a network namespace.
-        await this.detachNetwork(record);
+        await this.releaseRun(record);
       } else if (record.state.status === 'restarting') {
         // Its back-off was under way when this service stopped.
         await this.scheduleRestart(record, this.backoff.next(record.id, 0));

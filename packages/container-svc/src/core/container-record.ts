@@ -1,4 +1,5 @@
 import type { Instant } from '@flotilla/kit';
+import type { MountPoint } from './container-mounts.js';
 import type { NetworkAttachment } from './ports.js';
 import type { ResourceConfig } from './resources.js';
 import type { Ulimit } from './ulimits.js';
@@ -134,6 +135,8 @@ export interface ContainerRecord {
   networks?: Record<string, EndpointConfig>;
   /** What network-svc gave its current run. */
   attached?: NetworkAttachment;
+  /** Its volumes, binds and --mount tmpfs mounts. */
+  mounts?: MountPoint[];
 }
 
 export function isRunning(state: ContainerState): boolean {

@@ -3,6 +3,7 @@ import { effectiveCapabilities } from './capabilities.js';
 import type { DockerConfig, EndpointConfig, HostConfig } from './container-record.js';
 import type { HostFacts } from './host-facts.js';
 import { checkLogConfig } from './log-config.js';
+import { parseMountRequests, type MountRequest, type VolumesFromRequest } from './mount-requests.js';
 import { parseNetworking } from './network-config.js';
 import { checkResources } from './resources.js';
 import { seccompFromDockerProfile } from './seccomp/index.js';
@@ -19,6 +20,8 @@ export interface CreateRequest {
   networks: Record<string, EndpointConfig>;
   /** Limits the host cannot enforce, dropped: the client prints these. */
   warnings: string[];
+  mounts: MountRequest[];
+  volumesFrom: VolumesFromRequest[];
 }
 
 const restartPolicies = new Set(['', 'no', 'always', 'unless-stopped', 'on-failure']);
@@ -26,9 +29,6 @@ const defaultShmSize = 64 * 1024 * 1024;
 
 /** Features a client may ask for that this engine does not do yet: refused, never ignored. */
 const notYetSupported: [string, string][] = [
-  ['Binds', 'bind mounts and volumes (-v)'],
-  ['Mounts', 'mounts (--mount)'],
-  ['VolumesFrom', '--volumes-from'],
   ['Links', 'links'],
   ['Devices', 'devices'],
   ['DeviceRequests', 'device requests (--gpus)'],
@@ -147,6 +147,8 @@ export function parseCreateRequest(body: unknown, host: HostFacts): CreateReques
   problems.push(...networking.problems);
   unsupported.push(...networking.unsupported);
   if (hostConfig.UTSMode === 'host' && dockerConfig.Hostname) problems.push('conflicting options: hostname and the UTS mode');
+  const mounts = parseMountRequests(dockerConfig, hostConfig);
+  problems.push(...mounts.problems);
 
   if (problems.length) throw EngineError.invalid(problems.join('\n'));
   if (unsupported.length) throw EngineError.notImplemented(`not supported by this engine yet: ${[...new Set(unsupported)].join(', ')}`);
@@ -169,6 +171,8 @@ export function parseCreateRequest(body: unknown, host: HostFacts): CreateReques
       Runtime: 'runc',
     },
     warnings: [...resources.warnings, ...networking.warnings],
+    mounts: mounts.mounts,
+    volumesFrom: mounts.volumesFrom,
   };
 }
 

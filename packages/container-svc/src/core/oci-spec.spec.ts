@@ -2,7 +2,7 @@ import { buildOciSpec, maskedPaths, type SpecInput } from './oci-spec';
 import { fakeHost } from '../testing/fake-ports';
 
 /** The spec as the JSON runc reads, walked freely by the assertions. */
-function spec(hostConfig: SpecInput['hostConfig'], config: SpecInput['config'] = {}) {
+function spec(hostConfig: SpecInput['hostConfig'], config: SpecInput['config'] = {}, mounts: SpecInput['mounts'] = []) {
   const built = buildOciSpec({
     id: 'c1',
     config,
@@ -16,6 +16,7 @@ function spec(hostConfig: SpecInput['hostConfig'], config: SpecInput['config'] =
     user: { uid: 1000, gid: 1000, additionalGids: [10] },
     host: fakeHost,
     devices: [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }],
+    mounts,
   });
   return JSON.parse(JSON.stringify(built));
 }
@@ -78,5 +79,21 @@ describe('buildOciSpec', () => {
     expect(s.linux.namespaces.map((n: { type: string }) => n.type)).toEqual(['mount', 'network']);
     expect(s.hostname).toBeUndefined();
     expect(mountAt(s, '/dev/shm')).toMatchObject({ type: 'bind', source: '/dev/shm' });
+  });
+
+  it('mounts volumes, binds and tmpfs after the defaults, parents first; a user mount replaces the engine\'s /etc file', () => {
+    const s = spec({}, {}, [
+      { type: 'volume', destination: '/data/cache', source: '/v/cache/_data', name: 'cache', driver: 'local', mode: 'z', rw: true, propagation: '' },
+      { type: 'bind', destination: '/etc/hosts', source: '/srv/hosts', mode: 'ro', rw: false, propagation: 'rprivate' },
+      { type: 'bind', destination: '/data', source: '/srv/data', mode: '', rw: true, propagation: 'rshared', nonRecursive: true },
+      { type: 'tmpfs', destination: '/scratch', source: '', mode: '', rw: true, propagation: '', tmpfsOptions: ['size=1048576'] },
+    ]);
+    const destinations = s.mounts.map((m: { destination: string }) => m.destination);
+    expect(destinations.filter((d: string) => d === '/etc/hosts')).toHaveLength(1);
+    expect(destinations.indexOf('/data')).toBeLessThan(destinations.indexOf('/data/cache'));
+    expect(mountAt(s, '/etc/hosts')).toEqual({ destination: '/etc/hosts', type: 'bind', source: '/srv/hosts', options: ['rbind', 'rprivate', 'ro'] });
+    expect(mountAt(s, '/data').options).toEqual(['bind', 'rshared', 'rw']);
+    expect(mountAt(s, '/data/cache')).toEqual({ destination: '/data/cache', type: 'bind', source: '/v/cache/_data', options: ['rbind', 'rprivate', 'rw'] });
+    expect(mountAt(s, '/scratch')).toEqual({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'nosuid', 'nodev', 'size=1048576', 'rw'] });
   });
 });

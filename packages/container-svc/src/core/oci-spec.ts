@@ -1,11 +1,12 @@
 import { effectiveCapabilities } from './capabilities.js';
 import type { DockerConfig, HostConfig } from './container-record.js';
 import type { HostDevice, HostFacts } from './host-facts.js';
+import type { MountPoint } from './container-mounts.js';
 import { mergeEnv } from './image-config-merge.js';
 import { ociResources } from './resources.js';
 import { defaultSeccompProfile, seccompFromDockerProfile, type LinuxSeccomp } from './seccomp/index.js';
 import { parseSecurityOptions } from './security-options.js';
-import { tmpfsMounts } from './tmpfs-mounts.js';
+import { tmpfsDefaults, tmpfsMounts } from './tmpfs-mounts.js';
 import { ociRlimits } from './ulimits.js';
 import type { ExecUser } from './user-lookup.js';
 
@@ -67,6 +68,8 @@ export interface SpecInput {
   host: HostFacts;
   /** The host's devices, for a privileged container. */
   devices: readonly HostDevice[];
+  /** Volumes, binds and --mount tmpfs. */
+  mounts: readonly MountPoint[];
 }
 
 /** Where `--init` puts the host's static init inside the container. */
@@ -91,6 +94,19 @@ function namespacesOf(hostConfig: HostConfig, netnsPath: string | undefined): { 
   return namespaces;
 }
 
+const depth = (path: string) => path.split('/').filter(Boolean).length;
+
+/** The OCI mounts of a container's volumes, binds and tmpfs, parents before what is mounted inside them, as dockerd orders them. */
+function userMounts(mounts: readonly MountPoint[]) {
+  return [...mounts]
+    .sort((a, b) => depth(a.destination) - depth(b.destination))
+    .map((mount) => {
+      const access = mount.rw ? 'rw' : 'ro';
+      if (mount.type === 'tmpfs') return { destination: mount.destination, type: 'tmpfs', source: 'tmpfs', options: [...tmpfsDefaults, ...(mount.tmpfsOptions ?? []), access] };
+      return { destination: mount.destination, type: 'bind', source: mount.source, options: [mount.nonRecursive ? 'bind' : 'rbind', mount.propagation || 'rprivate', access] };
+    });
+}
+
 function shmMount(hostConfig: HostConfig) {
   if (hostConfig.IpcMode === 'none') return [];
   if (hostConfig.IpcMode === 'host') return [bind('/dev/shm', '/dev/shm')];
@@ -110,6 +126,7 @@ export function buildOciSpec(input: SpecInput): Record<string, unknown> {
   const init = hostConfig.Init && host.initBinary ? host.initBinary : undefined;
   const readonlyKernelFs = privileged ? [] : ['ro'];
   const seccomp = seccompOf(security.seccomp, privileged, capabilities);
+  const mounted = new Set(input.mounts.map((m) => m.destination));
   return {
     ociVersion: '1.0.2',
     process: {
@@ -133,12 +150,12 @@ export function buildOciSpec(input: SpecInput): Record<string, unknown> {
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', ...readonlyKernelFs] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [...readonlyKernelFs, 'nosuid', 'noexec', 'nodev'] },
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-      ...shmMount(hostConfig),
+      ...(mounted.has('/dev/shm') ? [] : shmMount(hostConfig)),
       ...tmpfsMounts(hostConfig.Tmpfs).mounts,
-      bind('/etc/resolv.conf', input.files.resolvConf),
-      bind('/etc/hostname', input.files.hostname),
-      bind('/etc/hosts', input.files.hosts),
+      // The user's own /etc files win over the engine's, as in dockerd.
+      ...[bind('/etc/resolv.conf', input.files.resolvConf), bind('/etc/hostname', input.files.hostname), bind('/etc/hosts', input.files.hosts)].filter((m) => !mounted.has(m.destination)),
       ...(init ? [bind(initPath, init, true)] : []),
+      ...userMounts(input.mounts),
     ],
     linux: {
       namespaces: namespacesOf(hostConfig, input.netnsPath),

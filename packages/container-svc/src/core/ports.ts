@@ -175,6 +175,11 @@ export interface ContainerRuntime {
   /** Starts a process in the running container (Tasks.Exec). */
   exec(record: ContainerRecord, execId: string, process: ExecProcess): Promise<RunningExec>;
   resizeExec(id: string, execId: string, width: number, height: number): Promise<void>;
+  /**
+   * Copies what the image has at `path` (resolved inside the container's root filesystem) into
+   * the host directory `target`, with owners and modes, as dockerd fills a new volume.
+   */
+  copyImageContent(record: ContainerRecord, path: string, target: string): Promise<void>;
   /** A file of the container's root filesystem as it is now; undefined when absent. */
   readContainerFile(record: ContainerRecord, path: string): Promise<string | undefined>;
   /**

@@ -1,6 +1,7 @@
 /** Options that undo one of the defaults, and the default each one undoes. */
 const overrides: Record<string, string> = { exec: 'noexec', suid: 'nosuid', dev: 'nodev' };
-const defaults = ['noexec', 'nosuid', 'nodev'];
+/** How dockerd mounts a tmpfs unless its options say otherwise. */
+export const tmpfsDefaults = ['noexec', 'nosuid', 'nodev'];
 
 export interface TmpfsMount {
   destination: string;
@@ -23,7 +24,7 @@ export function tmpfsMounts(tmpfs: Record<string, string> | null | undefined): {
     }
     const asked = text.split(',').map((o) => o.trim()).filter(Boolean);
     const undone = new Set(asked.map((o) => overrides[o]).filter(Boolean));
-    mounts.push({ destination, type: 'tmpfs', source: 'tmpfs', options: [...defaults.filter((o) => !undone.has(o)), ...asked] });
+    mounts.push({ destination, type: 'tmpfs', source: 'tmpfs', options: [...tmpfsDefaults.filter((o) => !undone.has(o)), ...asked] });
   }
   return { mounts, problems };
 }

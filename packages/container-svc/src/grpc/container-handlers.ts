@@ -53,7 +53,7 @@ export function containerHandlers(
       return {};
     },
     async removeContainer(req) {
-      await lifecycle.remove(req.id, req.force);
+      await lifecycle.remove(req.id, req.force, req.removeVolumes);
       return {};
     },
     async *waitContainer(req, ctx): AsyncGenerator<MessageInitShape<typeof containerV1.WaitContainerResponseSchema>> {

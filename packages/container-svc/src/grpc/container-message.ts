@@ -62,6 +62,7 @@ export function containerMessage(record: ContainerRecord, paths: { stateDir: str
     path: record.path,
     args: record.args,
     restartCount: record.restartCount,
+    mounts: (record.mounts ?? []).map(({ type, name, source, destination, driver, mode, rw, propagation }) => ({ type, name, source, destination, driver, mode, rw, propagation })),
     driver: record.snapshotter,
     ...paths,
   });

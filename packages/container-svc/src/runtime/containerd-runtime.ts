@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,7 +27,9 @@ import type { ContainerRecord } from '../core/container-record.js';
 import type { ContainerRuntime, ExecProcess, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import { mergeEnv } from '../core/image-config-merge.js';
 import { readRootfsFile } from './rootfs-files.js';
-import type { Instant } from '@flotilla/kit';
+import { withReadOnlyRootfs } from './rootfs-view.js';
+import { resolveInRoot } from './rooted-path.js';
+import { runCommand, type Instant } from '@flotilla/kit';
 import { timedOutProbe, type ProbeResult } from '../core/health-monitor.js';
 
 /** The container's Docker record rides in the containerd container's extensions. */
@@ -68,6 +70,8 @@ export interface ContainerdRuntimeOptions {
   ioDir: string;
   /** runc's state directory for this engine, apart from every other containerd's. */
   runcRoot: string;
+  /** Where root filesystems are mounted for a moment (to fill a volume from its image). */
+  mountDir: string;
   warn(obj: object, msg: string): void;
 }
 
@@ -329,6 +333,16 @@ export class ContainerdRuntime implements ContainerRuntime {
 
   private async killExec(id: string, execId: string, signal: number): Promise<void> {
     await this.containerd.tasks.kill({ containerId: id, execId, signal, all: false });
+  }
+
+  async copyImageContent(record: ContainerRecord, path: string, target: string): Promise<void> {
+    const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
+    await withReadOnlyRootfs(mounts, this.opts.mountDir, record.id, async (root) => {
+      const source = await resolveInRoot(root, path);
+      const found = await stat(source).catch(() => undefined);
+      // `/.` copies the directory's contents, and its owner and mode onto the volume's root.
+      if (found?.isDirectory()) await runCommand('cp', ['-a', '--', `${source}/.`, target]);
+    });
   }
 
   async readContainerFile(record: ContainerRecord, path: string): Promise<string | undefined> {

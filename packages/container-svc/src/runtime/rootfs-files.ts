@@ -35,7 +35,7 @@ export async function readRootfsFile(mounts: readonly RootfsMount[], path: strin
 }
 
 /** The layer directories behind the mount, topmost first. */
-function layerDirs(mounts: readonly RootfsMount[]): string[] {
+export function layerDirs(mounts: readonly RootfsMount[]): string[] {
   const [mount] = mounts;
   if (mounts.length === 1 && mount.type === 'bind') return [mount.source];
   if (mounts.length === 1 && mount.type === 'overlay') {

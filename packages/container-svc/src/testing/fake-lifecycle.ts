@@ -1,5 +1,19 @@
 import { ContainerLifecycle } from '../core/container-lifecycle.js';
-import { FakeFiles, FakeLogs, FakeNetwork, FakeRuntime, RecordingEvents, fakeHost, fakeImages } from './fake-ports.js';
+import { ContainerMounts } from '../core/container-mounts.js';
+import { VolumeCatalog } from '../core/volumes/volume-catalog.js';
+import {
+  FakeFiles,
+  FakeHostPaths,
+  FakeLogs,
+  FakeMounter,
+  FakeNetwork,
+  FakeRuntime,
+  FakeVolumeStore,
+  RecordingEvents,
+  RecordingVolumeEvents,
+  fakeHost,
+  fakeImages,
+} from './fake-ports.js';
 
 /** A lifecycle on fakes, with the fakes for the test to drive and inspect. */
 export function lifecycleOnFakes() {
@@ -8,11 +22,17 @@ export function lifecycleOnFakes() {
   const files = new FakeFiles();
   const logs = new FakeLogs();
   const events = new RecordingEvents();
+  const volumeStore = new FakeVolumeStore();
+  const mounter = new FakeMounter();
+  const volumeEvents = new RecordingVolumeEvents();
+  const hostPaths = new FakeHostPaths();
+  const volumes = new VolumeCatalog({ store: volumeStore, mounter, events: volumeEvents });
   const lifecycle = new ContainerLifecycle({
     runtime,
     images: fakeImages,
     network,
     files,
+    mounts: new ContainerMounts({ volumes, hostPaths, events: volumeEvents }),
     logs,
     events,
     host: fakeHost,
@@ -21,5 +41,5 @@ export function lifecycleOnFakes() {
     outputDrainMs: 50,
     warn: () => undefined,
   });
-  return { lifecycle, runtime, network, files, logs, events };
+  return { lifecycle, runtime, network, files, logs, events, volumes, volumeStore, mounter, volumeEvents, hostPaths };
 }

@@ -3,6 +3,10 @@ import { linuxCapabilities } from '../core/capabilities.js';
 import type { ContainerRecord } from '../core/container-record.js';
 import type { HostFacts } from '../core/host-facts.js';
 import type { ContainerFiles } from '../core/oci-spec.js';
+import type { HostPaths } from '../core/container-mounts.js';
+import type { FilesystemMount } from '../core/volumes/volume-options.js';
+import type { VolumeEventSink, VolumeMounter, VolumeStore } from '../core/volumes/volume-ports.js';
+import type { VolumeRecord } from '../core/volumes/volume-record.js';
 import type {
   AttachRequest,
   ContainerEventSink,
@@ -141,6 +145,10 @@ export class FakeRuntime implements ContainerRuntime {
     return { ...task.running(777), release: async () => undefined };
   }
   async resizeExec() {}
+  readonly copies: { id: string; path: string; target: string }[] = [];
+  async copyImageContent(record: ContainerRecord, path: string, target: string) {
+    this.copies.push({ id: record.id, path, target });
+  }
   async readContainerFile(_record: ContainerRecord, path: string) {
     return this.rootfs[path];
   }
@@ -286,5 +294,63 @@ export class RecordingEvents implements ContainerEventSink {
   }
   publishPrune() {
     this.actions.push('prune');
+  }
+}
+
+/** Volumes in memory: `sizes` and `filled` stand for their data. */
+export class FakeVolumeStore implements VolumeStore {
+  readonly volumes = new Map<string, VolumeRecord>();
+  readonly sizes = new Map<string, number>();
+  readonly filled = new Set<string>();
+  async list() {
+    return [...this.volumes.values()];
+  }
+  async put(volume: VolumeRecord) {
+    this.volumes.set(volume.name, volume);
+  }
+  async remove(name: string) {
+    this.volumes.delete(name);
+  }
+  dataPath(name: string) {
+    return `/volumes/${name}/_data`;
+  }
+  async usage(name: string) {
+    return this.sizes.get(name) ?? 0;
+  }
+  async isEmpty(name: string) {
+    return !this.filled.has(name);
+  }
+}
+
+export class FakeMounter implements VolumeMounter {
+  /** Targets mounted now. */
+  readonly mounted = new Set<string>();
+  async mount(_filesystem: FilesystemMount, target: string) {
+    if (this.mounted.has(target)) throw new Error(`${target} mounted twice`);
+    this.mounted.add(target);
+  }
+  async unmount(target: string) {
+    this.mounted.delete(target);
+  }
+}
+
+export class RecordingVolumeEvents implements VolumeEventSink {
+  readonly actions: string[] = [];
+  publish(action: string, volume: VolumeRecord) {
+    this.actions.push(`${action} ${volume.name}`);
+  }
+  publishPrune() {
+    this.actions.push('prune');
+  }
+}
+
+/** Host paths that exist; made ones are added. */
+export class FakeHostPaths implements HostPaths {
+  constructor(readonly paths = new Set<string>(['/srv'])) {}
+  async exists(path: string) {
+    return this.paths.has(path);
+  }
+  async makeDirectory(path: string) {
+    this.paths.add(path);
   }
 }

@@ -3,7 +3,7 @@ import type { AttachmentRecord, EndpointRecord, NetworkRecord, PublishedPort } f
 import type { BridgeDataPlane } from '../core/ports.js';
 import { parseIpv4Prefix, type Ipv4Prefix } from '../core/ipv4.js';
 import { runCniPlugin } from './cni-plugins.js';
-import { runCommand, succeeds } from './host-commands.js';
+import { runCommand, succeeds } from '@flotilla/kit';
 
 /** Chains of ours, shared by every engine on the host (rules name their bridge or their container's address). */
 const chains = {

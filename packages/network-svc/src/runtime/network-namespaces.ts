@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { NamespaceMaker } from '../core/ports.js';
-import { runCommand, succeeds } from './host-commands.js';
+import { runCommand, succeeds } from '@flotilla/kit';
 
 /**
  * Persistent network namespaces bound to files, made with util-linux `unshare` and iproute2 (one
