@@ -16,6 +16,7 @@ import { NatsContainerEvents } from './runtime/container-events.js';
 import { ImageServiceResolver } from './runtime/image-resolver.js';
 import { NetworkServiceAttacher } from './runtime/network-attacher.js';
 import { ContainerMounts } from './core/container-mounts.js';
+import { containerArchives } from './runtime/container-archive.js';
 import { VolumeCatalog } from './core/volumes/volume-catalog.js';
 import { volumeHandlers } from './grpc/volume-handlers.js';
 import { hostPaths } from './runtime/host-paths.js';
@@ -70,7 +71,7 @@ void runService({
     const observer = new ContainerObserver(lifecycle, { stats: readCgroupStats, pids: cgroupPids, processTable }, cgroupParent);
     const execs = new ExecSessions({ runtime, containers: lifecycle, events: containerEvents, host, warn });
     return [
-      serviceRegistration(containerV1.ContainerService, containerHandlers(lifecycle, observer, execs, files), logger),
+      serviceRegistration(containerV1.ContainerService, containerHandlers(lifecycle, observer, execs, files, containerArchives), logger),
       serviceRegistration(volumeV1.VolumeService, volumeHandlers(volumes), logger),
     ];
   },

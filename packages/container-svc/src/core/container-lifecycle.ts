@@ -714,6 +714,31 @@ export class ContainerLifecycle {
     return { deleted, spaceReclaimed };
   }
 
+  /**
+   * Runs `use` on the container's filesystem as its processes see it, volumes and binds
+   * included: a running container's through its process, a stopped one's mounted for the time
+   * of `use` (a start waits until it is done).
+   */
+  async withFilesystem<T>(idOrName: string, use: (root: string, record: ContainerRecord) => Promise<T>): Promise<T> {
+    const { id } = this.registry.find(idOrName);
+    const live = this.runs.get(id);
+    if (live) return use(`/proc/${live.task.pid}/root`, this.registry.find(id));
+    return this.locks.run(id, async () => {
+      const record = this.registry.find(id);
+      const run = this.runs.get(id);
+      if (run) return use(`/proc/${run.task.pid}/root`, record);
+      // A task created ahead of the start has the filesystem mounted already, in its namespace.
+      const warm = await this.warmTasks.peek(id);
+      if (warm) return use(`/proc/${warm.pid}/root`, record);
+      return this.opts.runtime.withFilesystem(record, (root) => use(root, record));
+    });
+  }
+
+  /** Runs `use` on the container's root filesystem alone (no volumes), read-only: `docker export`. */
+  withRootfs<T>(idOrName: string, use: (root: string) => Promise<T>): Promise<T> {
+    return this.opts.runtime.withReadOnlyRootfs(this.registry.find(idOrName), use);
+  }
+
   /** Whether the container's process runs (or is paused): it has a task this service follows. */
   hasTask(id: string): boolean {
     return this.runs.has(id);

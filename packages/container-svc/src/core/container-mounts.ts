@@ -26,6 +26,13 @@ export interface MountPoint {
   createSource?: boolean;
 }
 
+/** Whether `docker cp` may write at a path: anywhere unless the rootfs is read-only, then only in a writable volume or bind. */
+export function writableAt(readonlyRootfs: boolean, mounts: readonly MountPoint[], path: string): boolean {
+  if (!readonlyRootfs) return true;
+  const clean = posix.normalize(`/${path}`);
+  return mounts.some((m) => m.rw && (clean === m.destination || clean.startsWith(`${m.destination}/`)));
+}
+
 /** The host's side of bind mounts. */
 export interface HostPaths {
   exists(path: string): Promise<boolean>;

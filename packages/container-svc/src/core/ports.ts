@@ -124,6 +124,8 @@ export interface PreparedTask {
 
 /** A task created and not started: its process waits to exec the container's command. */
 export interface CreatedTask {
+  /** Its init process, waiting to exec the command in the container's namespaces and mounts. */
+  readonly pid: number;
   /** Starts the process; deletes the task when that fails. */
   start(): Promise<RunningTask>;
   /** Deletes the task and releases its I/O, for a start that does not happen. */
@@ -180,6 +182,13 @@ export interface ContainerRuntime {
    * the host directory `target`, with owners and modes, as dockerd fills a new volume.
    */
   copyImageContent(record: ContainerRecord, path: string, target: string): Promise<void>;
+  /**
+   * Runs `use` with a stopped container's filesystem mounted writable at a host path, its
+   * volumes and binds in place, and unmounts it once `use` settles.
+   */
+  withFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T>;
+  /** Runs `use` with the container's root filesystem (its layer over its image's, no volumes) mounted read-only. */
+  withReadOnlyRootfs<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T>;
   /** A file of the container's root filesystem as it is now; undefined when absent. */
   readContainerFile(record: ContainerRecord, path: string): Promise<string | undefined>;
   /**
@@ -298,4 +307,29 @@ export interface ContainerLogs {
   /** The path of the current file, for inspect's LogPath. */
   path(id: string): string;
   remove(id: string): Promise<void>;
+}
+
+/** Docker's PathStat (X-Docker-Container-Path-Stat): `mode` in Go's os.FileMode bits. */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: Date;
+  linkTarget: string;
+}
+
+export interface ExtractOptions {
+  /** Refuse to replace a directory with a non-directory or the reverse. */
+  noOverwriteDirNonDir: boolean;
+  /** Owner of every entry instead of the archive's (copyUIDGID: the container's user). */
+  owner?: { uid: number; gid: number };
+}
+
+/** `docker cp` on a container's filesystem, mounted at `root`. */
+export interface ContainerArchives {
+  stat(root: string, path: string, container: string): Promise<PathStat>;
+  read(root: string, path: string, container: string): Promise<{ stat: PathStat; tar: AsyncIterable<Uint8Array> }>;
+  extract(root: string, path: string, container: string, body: AsyncIterable<Uint8Array>, options: ExtractOptions): Promise<void>;
+  /** The container's configured user (`docker cp -a` gives entries to it). */
+  owner(root: string, user: string | undefined): Promise<{ uid: number; gid: number }>;
 }

@@ -23,6 +23,11 @@ export class WarmTasks {
     setTimeout(() => this.expired(id), ttlMs).unref();
   }
 
+  /** The task created for the container, if there is one and its creation succeeded; it stays waiting. */
+  peek(id: string): Promise<CreatedTask | undefined> {
+    return this.waiting.get(id) ?? Promise.resolve(undefined);
+  }
+
   /** The task created for the container, if there is one and its creation succeeded; it is the caller's now. */
   take(id: string): Promise<CreatedTask | undefined> {
     const task = this.waiting.get(id);

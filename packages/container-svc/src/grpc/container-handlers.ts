@@ -6,7 +6,8 @@ import type { EndpointConfig } from '../core/container-record.js';
 import type { ContainerLifecycle, WaitCondition } from '../core/container-lifecycle.js';
 import type { ContainerObserver } from '../core/container-observer.js';
 import type { ExecSessions } from '../core/exec-sessions.js';
-import type { ContainerFilesStore } from '../core/ports.js';
+import type { ContainerArchives, ContainerFilesStore } from '../core/ports.js';
+import { archiveHandlers } from './archive-handlers.js';
 import { containerMessage, logEntriesMessages, outputStream, timestampNanos } from './container-message.js';
 
 const conditions: Record<containerV1.WaitCondition, WaitCondition> = {
@@ -33,10 +34,12 @@ export function containerHandlers(
   observer: ContainerObserver,
   execs: ExecSessions,
   files: ContainerFilesStore,
+  archives: ContainerArchives,
 ): ServiceHandlers<typeof containerV1.ContainerService> {
   const message = (id: string, summary = false) =>
     containerMessage(lifecycle.inspect(id), { stateDir: dirname(files.paths(id).hosts), logPath: lifecycle.logPath(id), sandboxKey: lifecycle.sandboxKey(id) }, summary);
   return {
+    ...archiveHandlers(lifecycle, archives),
     async createContainer(req) {
       return lifecycle.create(req.name, parseBody(req.configJson));
     },

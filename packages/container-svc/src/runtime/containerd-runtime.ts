@@ -27,7 +27,7 @@ import type { ContainerRecord } from '../core/container-record.js';
 import type { ContainerRuntime, ExecProcess, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import { mergeEnv } from '../core/image-config-merge.js';
 import { readRootfsFile } from './rootfs-files.js';
-import { withReadOnlyRootfs } from './rootfs-view.js';
+import { withContainerFilesystem, withReadOnlyRootfs } from './rootfs-view.js';
 import { resolveInRoot } from './rooted-path.js';
 import { runCommand, type Instant } from '@flotilla/kit';
 import { timedOutProbe, type ProbeResult } from '../core/health-monitor.js';
@@ -231,6 +231,7 @@ export class ContainerdRuntime implements ContainerRuntime {
           await release();
         };
         return {
+          pid,
           abort,
           start: async () => {
             try {
@@ -336,13 +337,22 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   async copyImageContent(record: ContainerRecord, path: string, target: string): Promise<void> {
-    const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
-    await withReadOnlyRootfs(mounts, this.opts.mountDir, record.id, async (root) => {
+    await this.withReadOnlyRootfs(record, async (root) => {
       const source = await resolveInRoot(root, path);
       const found = await stat(source).catch(() => undefined);
       // `/.` copies the directory's contents, and its owner and mode onto the volume's root.
       if (found?.isDirectory()) await runCommand('cp', ['-a', '--', `${source}/.`, target]);
     });
+  }
+
+  async withFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T> {
+    const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
+    return withContainerFilesystem(mounts, record.mounts ?? [], this.opts.mountDir, record.id, use);
+  }
+
+  async withReadOnlyRootfs<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T> {
+    const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
+    return withReadOnlyRootfs(mounts, this.opts.mountDir, record.id, use);
   }
 
   async readContainerFile(record: ContainerRecord, path: string): Promise<string | undefined> {

@@ -109,6 +109,7 @@ export class FakeRuntime implements ContainerRuntime {
       create: async () => {
         this.created.push(record.id);
         return {
+          pid: 4241,
           abort,
           start: async () => {
             this.prepared.delete(record.id);
@@ -146,6 +147,12 @@ export class FakeRuntime implements ContainerRuntime {
   }
   async resizeExec() {}
   readonly copies: { id: string; path: string; target: string }[] = [];
+  async withFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>) {
+    return use(`/mounted/${record.id}`);
+  }
+  async withReadOnlyRootfs<T>(record: ContainerRecord, use: (root: string) => Promise<T>) {
+    return use(`/mounted-ro/${record.id}`);
+  }
   async copyImageContent(record: ContainerRecord, path: string, target: string) {
     this.copies.push({ id: record.id, path, target });
   }

@@ -1,0 +1,82 @@
+import type { ServerResponse } from 'node:http';
+import { EngineError, type containerV1, type ServiceClient } from '@flotilla/proto';
+import type { Route } from '../http/router.js';
+import { drained, queryBool } from '../http/responses.js';
+import { rfc3339Nano } from '../docker/time-format.js';
+
+export type ArchiveBackend = Pick<ServiceClient<typeof containerV1.ContainerService>, 'statContainerPath' | 'readContainerArchive' | 'writeContainerArchive' | 'exportContainer'>;
+
+/** X-Docker-Container-Path-Stat: the stat as Go marshals it, base64 (standard alphabet). */
+function statHeader(stat: containerV1.PathStat): string {
+  const json = JSON.stringify({ name: stat.name, size: Number(stat.size), mode: stat.mode, mtime: rfc3339Nano(stat.mtime), linkTarget: stat.linkTarget });
+  return Buffer.from(json).toString('base64');
+}
+
+function requiredPath(query: URLSearchParams): string {
+  const path = query.get('path') ?? '';
+  if (!path) throw EngineError.invalid('Path cannot be empty');
+  return path;
+}
+
+async function send(res: ServerResponse, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  for await (const chunk of chunks) if (!res.write(chunk)) await drained(res);
+  res.end();
+}
+
+/** `docker cp` (the archive endpoints) and `docker export`. */
+export function archiveRoutes(backend: ArchiveBackend): Route[] {
+  return [
+    {
+      method: 'GET',
+      pattern: '/containers/:id/archive',
+      async handle({ req, res, params, query, signal }) {
+        const path = requiredPath(query);
+        if (req.method === 'HEAD') {
+          const { stat } = await backend.statContainerPath({ id: params.id, path }, { signal });
+          res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(stat!) }).end();
+          return;
+        }
+        const parts = backend.readContainerArchive({ id: params.id, path }, { signal })[Symbol.asyncIterator]();
+        // The stat comes first: a missing path is still a 404.
+        const first = await parts.next();
+        if (first.done || first.value.part.case !== 'stat') throw EngineError.unavailable('container-svc sent no stat for the archive');
+        res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': statHeader(first.value.part.value) });
+        await send(
+          res,
+          (async function* () {
+            for (let next = await parts.next(); !next.done; next = await parts.next()) if (next.value.part.case === 'data') yield next.value.part.value;
+          })(),
+        );
+      },
+    },
+    {
+      method: 'PUT',
+      pattern: '/containers/:id/archive',
+      async handle({ req, res, params, query, signal }) {
+        const options = { id: params.id, path: requiredPath(query), noOverwriteDirNonDir: queryBool(query, 'noOverwriteDirNonDir'), copyUidGid: queryBool(query, 'copyUIDGID') };
+        const requests = (async function* () {
+          yield { part: { case: 'options' as const, value: options } };
+          for await (const chunk of req as AsyncIterable<Buffer>) yield { part: { case: 'data' as const, value: chunk } };
+        })();
+        await backend.writeContainerArchive(requests, { signal });
+        res.writeHead(200).end();
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/containers/:id/export',
+      async handle({ res, params, signal }) {
+        const parts = backend.exportContainer({ id: params.id }, { signal })[Symbol.asyncIterator]();
+        // The head goes out with the first bytes: an unknown container is still a 404.
+        const first = await parts.next();
+        res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+        await send(
+          res,
+          (async function* () {
+            for (let next = first; !next.done; next = await parts.next()) yield next.value.data;
+          })(),
+        );
+      },
+    },
+  ];
+}
