@@ -12,7 +12,7 @@ import { eventRoutes } from './routes/events.js';
 import { execRoutes } from './routes/exec.js';
 import { networkRoutes } from './routes/networks.js';
 import { volumeRoutes } from './routes/volumes.js';
-import { archiveRoutes } from './routes/container-archive.js';
+import { filesystemRoutes } from './routes/container-filesystem.js';
 
 /** Composition root of the gateway: one gRPC client per service, one router per API area. */
 function main(): void {
@@ -48,7 +48,7 @@ function main(): void {
       { containers, images, volumes },
     ),
     ...containerRoutes(containers),
-    ...archiveRoutes(containers),
+    ...filesystemRoutes(containers),
     ...execRoutes(containers),
     ...imageRoutes(images),
     ...networkRoutes({ networks, containers }),

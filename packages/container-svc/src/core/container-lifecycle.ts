@@ -15,6 +15,7 @@ import { WarmTasks } from './warm-tasks.js';
 import { ContainerNetworking } from './container-networking.js';
 import { inheritedMounts, type ContainerMounts, type MountPoint } from './container-mounts.js';
 import type { VolumesFromRequest } from './mount-requests.js';
+import { containerChanges, type FilesystemChange } from './filesystem-changes.js';
 import { commandOf, mergeImageConfig } from './image-config-merge.js';
 import { KeyedLock, now } from '@flotilla/kit';
 import type { HostFacts } from './host-facts.js';
@@ -732,6 +733,11 @@ export class ContainerLifecycle {
       if (warm) return use(`/proc/${warm.pid}/root`, record);
       return this.opts.runtime.withFilesystem(record, (root) => use(root, record));
     });
+  }
+
+  /** `docker diff`: the container's own changes, without the mount points the engine made in its layer. */
+  async changes(idOrName: string): Promise<FilesystemChange[]> {
+    return containerChanges(await this.opts.runtime.changes(this.registry.find(idOrName)));
   }
 
   /** Runs `use` on the container's root filesystem alone (no volumes), read-only: `docker export`. */

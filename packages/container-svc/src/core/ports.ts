@@ -5,6 +5,7 @@ import type { ContainerFiles } from './oci-spec.js';
 import type { ProbeResult } from './health-monitor.js';
 import type { OutputStreamName } from './output-broadcast.js';
 import type { RawStats } from './stats-json.js';
+import type { FilesystemChange } from './filesystem-changes.js';
 
 /** What container-svc needs to know about an image (from image-svc). */
 export interface ResolvedImage {
@@ -187,6 +188,8 @@ export interface ContainerRuntime {
    * volumes and binds in place, and unmounts it once `use` settles.
    */
   withFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T>;
+  /** What the container's own layer adds, changes and deletes over its image's. */
+  changes(record: ContainerRecord): Promise<FilesystemChange[]>;
   /** Runs `use` with the container's root filesystem (its layer over its image's, no volumes) mounted read-only. */
   withReadOnlyRootfs<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T>;
   /** A file of the container's root filesystem as it is now; undefined when absent. */

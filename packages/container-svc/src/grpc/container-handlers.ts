@@ -7,7 +7,7 @@ import type { ContainerLifecycle, WaitCondition } from '../core/container-lifecy
 import type { ContainerObserver } from '../core/container-observer.js';
 import type { ExecSessions } from '../core/exec-sessions.js';
 import type { ContainerArchives, ContainerFilesStore } from '../core/ports.js';
-import { archiveHandlers } from './archive-handlers.js';
+import { filesystemHandlers } from './filesystem-handlers.js';
 import { containerMessage, logEntriesMessages, outputStream, timestampNanos } from './container-message.js';
 
 const conditions: Record<containerV1.WaitCondition, WaitCondition> = {
@@ -39,7 +39,7 @@ export function containerHandlers(
   const message = (id: string, summary = false) =>
     containerMessage(lifecycle.inspect(id), { stateDir: dirname(files.paths(id).hosts), logPath: lifecycle.logPath(id), sandboxKey: lifecycle.sandboxKey(id) }, summary);
   return {
-    ...archiveHandlers(lifecycle, archives),
+    ...filesystemHandlers(lifecycle, archives),
     async createContainer(req) {
       return lifecycle.create(req.name, parseBody(req.configJson));
     },

@@ -26,7 +26,9 @@ import {
 import type { ContainerRecord } from '../core/container-record.js';
 import type { ContainerRuntime, ExecProcess, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import { mergeEnv } from '../core/image-config-merge.js';
-import { readRootfsFile } from './rootfs-files.js';
+import { layerDirs, readRootfsFile } from './rootfs-files.js';
+import { layerChanges } from './layer-changes.js';
+import type { FilesystemChange } from '../core/filesystem-changes.js';
 import { withContainerFilesystem, withReadOnlyRootfs } from './rootfs-view.js';
 import { resolveInRoot } from './rooted-path.js';
 import { runCommand, type Instant } from '@flotilla/kit';
@@ -348,6 +350,13 @@ export class ContainerdRuntime implements ContainerRuntime {
   async withFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T> {
     const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
     return withContainerFilesystem(mounts, record.mounts ?? [], this.opts.mountDir, record.id, use);
+  }
+
+  async changes(record: ContainerRecord): Promise<FilesystemChange[]> {
+    const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
+    // An active snapshot's first layer is its writable one.
+    const [upper, ...lowers] = layerDirs(mounts);
+    return layerChanges(upper, lowers);
   }
 
   async withReadOnlyRootfs<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T> {

@@ -150,6 +150,13 @@ export class FakeRuntime implements ContainerRuntime {
   async withFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>) {
     return use(`/mounted/${record.id}`);
   }
+  async changes() {
+    return [
+      { path: '/etc', kind: 'added' as const },
+      { path: '/etc/hosts', kind: 'added' as const },
+      { path: '/tmp', kind: 'added' as const },
+    ];
+  }
   async withReadOnlyRootfs<T>(record: ContainerRecord, use: (root: string) => Promise<T>) {
     return use(`/mounted-ro/${record.id}`);
   }

@@ -1,10 +1,21 @@
 import type { ServerResponse } from 'node:http';
-import { EngineError, type containerV1, type ServiceClient } from '@flotilla/proto';
+import { EngineError, containerV1, type ServiceClient } from '@flotilla/proto';
 import type { Route } from '../http/router.js';
-import { drained, queryBool } from '../http/responses.js';
+import { drained, queryBool, sendJson } from '../http/responses.js';
 import { rfc3339Nano } from '../docker/time-format.js';
 
-export type ArchiveBackend = Pick<ServiceClient<typeof containerV1.ContainerService>, 'statContainerPath' | 'readContainerArchive' | 'writeContainerArchive' | 'exportContainer'>;
+export type FilesystemBackend = Pick<
+  ServiceClient<typeof containerV1.ContainerService>,
+  'statContainerPath' | 'readContainerArchive' | 'writeContainerArchive' | 'exportContainer' | 'listContainerChanges'
+>;
+
+/** Docker's change kinds: 0 modified, 1 added, 2 deleted. */
+const dockerKinds: Record<containerV1.ChangeKind, number> = {
+  [containerV1.ChangeKind.UNSPECIFIED]: 0,
+  [containerV1.ChangeKind.MODIFIED]: 0,
+  [containerV1.ChangeKind.ADDED]: 1,
+  [containerV1.ChangeKind.DELETED]: 2,
+};
 
 /** X-Docker-Container-Path-Stat: the stat as Go marshals it, base64 (standard alphabet). */
 function statHeader(stat: containerV1.PathStat): string {
@@ -23,8 +34,8 @@ async function send(res: ServerResponse, chunks: AsyncIterable<Uint8Array>): Pro
   res.end();
 }
 
-/** `docker cp` (the archive endpoints) and `docker export`. */
-export function archiveRoutes(backend: ArchiveBackend): Route[] {
+/** `docker cp` (the archive endpoints), `docker export` and `docker diff`. */
+export function filesystemRoutes(backend: FilesystemBackend): Route[] {
   return [
     {
       method: 'GET',
@@ -60,6 +71,15 @@ export function archiveRoutes(backend: ArchiveBackend): Route[] {
         })();
         await backend.writeContainerArchive(requests, { signal });
         res.writeHead(200).end();
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/containers/:id/changes',
+      async handle({ res, params }) {
+        const { changes } = await backend.listContainerChanges({ id: params.id });
+        // dockerd answers null when nothing changed.
+        sendJson(res, 200, changes.length ? changes.map((c) => ({ Path: c.path, Kind: dockerKinds[c.kind] })) : null);
       },
     },
     {

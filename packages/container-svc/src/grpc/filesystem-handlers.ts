@@ -2,12 +2,22 @@ import { PassThrough, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { EngineError, type containerV1, type ServiceHandlers } from '@flotilla/proto';
+import { EngineError, containerV1, type ServiceHandlers } from '@flotilla/proto';
+import type { FilesystemChange } from '../core/filesystem-changes.js';
 import type { ContainerLifecycle } from '../core/container-lifecycle.js';
 import { writableAt } from '../core/container-mounts.js';
 import type { ContainerArchives, PathStat } from '../core/ports.js';
 
-type ArchiveHandlers = Pick<ServiceHandlers<typeof containerV1.ContainerService>, 'statContainerPath' | 'readContainerArchive' | 'writeContainerArchive' | 'exportContainer'>;
+type FilesystemHandlers = Pick<
+  ServiceHandlers<typeof containerV1.ContainerService>,
+  'statContainerPath' | 'readContainerArchive' | 'writeContainerArchive' | 'exportContainer' | 'listContainerChanges'
+>;
+
+const changeKinds: Record<FilesystemChange['kind'], containerV1.ChangeKind> = {
+  changed: containerV1.ChangeKind.MODIFIED,
+  added: containerV1.ChangeKind.ADDED,
+  deleted: containerV1.ChangeKind.DELETED,
+};
 
 const statMessage = (stat: PathStat): MessageInitShape<typeof containerV1.PathStatSchema> => ({ ...stat, size: BigInt(stat.size), mtime: timestampFromDate(stat.mtime) });
 
@@ -29,8 +39,8 @@ async function* streamed(produce: (sink: Writable) => Promise<void>, signal: Abo
   }
 }
 
-/** `docker cp` and `docker export`: the container's files as tar streams, both ways. */
-export function archiveHandlers(lifecycle: ContainerLifecycle, archives: ContainerArchives): ArchiveHandlers {
+/** `docker cp`, `docker export` and `docker diff`: the container's files. */
+export function filesystemHandlers(lifecycle: ContainerLifecycle, archives: ContainerArchives): FilesystemHandlers {
   return {
     async statContainerPath(req) {
       const stat = await lifecycle.withFilesystem(req.id, (root) => archives.stat(root, req.path, req.id));
@@ -68,6 +78,10 @@ export function archiveHandlers(lifecycle: ContainerLifecycle, archives: Contain
         await archives.extract(root, options.path, options.id, body, { noOverwriteDirNonDir: options.noOverwriteDirNonDir, owner });
       });
       return {};
+    },
+    async listContainerChanges(req) {
+      const changes = await lifecycle.changes(req.id);
+      return { changes: changes.map((c) => ({ path: c.path, kind: changeKinds[c.kind] })) };
     },
     async *exportContainer(req, ctx): AsyncGenerator<MessageInitShape<typeof containerV1.ExportContainerResponseSchema>> {
       const chunks = streamed((sink) => lifecycle.withRootfs(req.id, async (root) => pipeline((await archives.read(root, '/', req.id)).tar, sink)), ctx.signal);

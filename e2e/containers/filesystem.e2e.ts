@@ -32,7 +32,7 @@ function tarOf(entries: { name: string; content: string }[]): Buffer {
   return Buffer.concat([...blocks, Buffer.alloc(1024)]);
 }
 
-describe('docker cp and docker export', () => {
+describe('docker cp, docker diff and docker export', () => {
   let work: string;
   beforeAll(() => {
     work = mkdtempSync(join(e2eRoot, 'cp-'));
@@ -151,6 +151,22 @@ describe('docker cp and docker export', () => {
       await docker(['rm', '-f', id]);
       await docker(['volume', 'rm', 'not-exported']);
       await docker(['rmi', 'exported:e2e']);
+    }
+  });
+
+  it('lists what a container added, changed and deleted, and nothing for a fresh one', async () => {
+    const fresh = (await dockerOk(['create', image(), 'true'])).trim();
+    const id = (await dockerOk(['run', '-d', '-v', '/vol', image(), 'sh', '-c', 'mkdir -p /tmp/d && echo x > /tmp/d/x && rm /bin/ls && echo more >> /bin/busybox.txt; sleep 60'])).trim();
+    try {
+      expect(JSON.parse((await rawRequest('GET', `/v1.45/containers/${fresh}/changes`)).body)).toBeNull();
+      for (let waited = 0; !(await dockerOk(['diff', id])).includes('/tmp/d/x') && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      expect((await dockerOk(['diff', id])).split('\n').filter(Boolean)).toEqual(['C /bin', 'A /bin/busybox.txt', 'D /bin/ls', 'C /tmp', 'A /tmp/d', 'A /tmp/d/x', 'A /vol']);
+      const changes = JSON.parse((await rawRequest('GET', `/v1.45/containers/${id}/changes`)).body);
+      expect(changes).toContainEqual({ Path: '/bin/ls', Kind: 2 });
+      expect(changes).toContainEqual({ Path: '/bin', Kind: 0 });
+      expect(changes).toContainEqual({ Path: '/tmp/d/x', Kind: 1 });
+    } finally {
+      await docker(['rm', '-f', '-v', id, fresh]);
     }
   });
 });
