@@ -32,7 +32,7 @@ function tarOf(entries: { name: string; content: string }[]): Buffer {
   return Buffer.concat([...blocks, Buffer.alloc(1024)]);
 }
 
-describe('docker cp, docker diff and docker export', () => {
+describe('docker cp, diff, export and commit', () => {
   let work: string;
   beforeAll(() => {
     work = mkdtempSync(join(e2eRoot, 'cp-'));
@@ -167,6 +167,32 @@ describe('docker cp, docker diff and docker export', () => {
       expect(changes).toContainEqual({ Path: '/tmp/d/x', Kind: 1 });
     } finally {
       await docker(['rm', '-f', '-v', id, fresh]);
+    }
+  });
+
+  it('commits a container into an image that runs with its changes, its --change and its message', async () => {
+    const id = (await dockerOk(['run', '-d', image(), 'sh', '-c', 'echo committed > /marker && rm /bin/ls && sleep 60'])).trim();
+    try {
+      for (let waited = 0; (await docker(['exec', id, 'test', '-f', '/marker'])).code !== 0 && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      const since = Math.floor(Date.now() / 1000);
+      const imageId = (await dockerOk(['commit', '-c', 'CMD ["cat", "/marker"]', '-c', 'ENV COMMITTED=yes', '-m', 'made by e2e', '-a', 'e2e <e2e@flotilla>', id, 'committed:e2e'])).trim();
+      expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+      // Paused for the commit, running again after it.
+      expect((await dockerOk(['inspect', '-f', '{{.State.Status}}', id])).trim()).toBe('running');
+      expect(await dockerOk(['run', '--rm', 'committed:e2e'])).toBe('committed\n');
+      expect(await dockerOk(['run', '--rm', 'committed:e2e', 'sh', '-c', 'echo $COMMITTED; ls /bin/ls 2>&1 || true'])).toMatch(/^yes\n.*No such file or directory/);
+      const [inspect] = JSON.parse(await dockerOk(['image', 'inspect', 'committed:e2e']));
+      const [parent] = JSON.parse(await dockerOk(['image', 'inspect', image()]));
+      expect(inspect).toMatchObject({ Id: imageId, Author: 'e2e <e2e@flotilla>', Comment: 'made by e2e', RepoTags: ['committed:e2e'] });
+      expect(inspect.RootFS.Layers).toEqual([...parent.RootFS.Layers, expect.stringMatching(/^sha256:/)]);
+      expect(await dockerOk(['history', '--format', '{{.Comment}}', 'committed:e2e'])).toMatch(/^made by e2e\n/);
+      const events = await dockerOk(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${id}`, '--format', '{{.Action}}']);
+      expect(events.split('\n').filter((action) => ['pause', 'unpause', 'commit'].includes(action))).toEqual(['pause', 'unpause', 'commit']);
+      const missing = await rawRequest('POST', '/v1.45/commit?container=nosuch');
+      expect(missing.status).toBe(404);
+    } finally {
+      await docker(['rm', '-f', id]);
+      await docker(['rmi', 'committed:e2e']);
     }
   });
 });

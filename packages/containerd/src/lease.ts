@@ -16,6 +16,20 @@ function expiryTimestamp(expireAfterMs: number): string {
   return new Date(Date.now() + expireAfterMs).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+/** A lease of its own: services whose calls carry it, and the release that deletes it. */
+export async function createLease(services: ContainerdServices, options: LeaseOptions = {}): Promise<{ leased: ContainerdServices; release: () => Promise<void> }> {
+  const { lease } = await services.leases.create({
+    id: `flotilla-${randomBytes(8).toString('hex')}`,
+    labels: { ...options.labels, [expireLabel]: expiryTimestamp(options.expireAfterMs ?? defaultExpireAfterMs) },
+  });
+  if (!lease) throw new Error('containerd created a lease without returning it');
+  return {
+    leased: services.withLease(lease.id),
+    // A lease that could not be deleted only delays GC until it expires: not worth failing for.
+    release: () => services.leases.delete({ id: lease.id }).then(() => undefined, () => undefined),
+  };
+}
+
 /**
  * Runs `work` with services whose calls all carry a lease, so that fresh content and snapshots
  * survive the GC until a record (image, container) references them. If `services` already has a
@@ -27,15 +41,10 @@ export async function withLease<T>(
   options: LeaseOptions = {},
 ): Promise<T> {
   if (services.leaseId !== undefined) return work(services);
-  const { lease } = await services.leases.create({
-    id: `flotilla-${randomBytes(8).toString('hex')}`,
-    labels: { ...options.labels, [expireLabel]: expiryTimestamp(options.expireAfterMs ?? defaultExpireAfterMs) },
-  });
-  if (!lease) throw new Error('containerd created a lease without returning it');
+  const { leased, release } = await createLease(services, options);
   try {
-    return await work(services.withLease(lease.id));
+    return await work(leased);
   } finally {
-    // A lease that could not be deleted only delays GC until it expires: not worth failing for.
-    await services.leases.delete({ id: lease.id }).catch(() => undefined);
+    await release();
   }
 }

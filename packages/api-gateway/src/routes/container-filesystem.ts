@@ -1,12 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { EngineError, containerV1, type ServiceClient } from '@flotilla/proto';
 import type { Route } from '../http/router.js';
-import { drained, queryBool, sendJson } from '../http/responses.js';
+import { drained, queryBool, readJsonBody, sendJson } from '../http/responses.js';
 import { rfc3339Nano } from '../docker/time-format.js';
 
 export type FilesystemBackend = Pick<
   ServiceClient<typeof containerV1.ContainerService>,
-  'statContainerPath' | 'readContainerArchive' | 'writeContainerArchive' | 'exportContainer' | 'listContainerChanges'
+  'statContainerPath' | 'readContainerArchive' | 'writeContainerArchive' | 'exportContainer' | 'listContainerChanges' | 'commitContainer'
 >;
 
 /** Docker's change kinds: 0 modified, 1 added, 2 deleted. */
@@ -34,7 +34,7 @@ async function send(res: ServerResponse, chunks: AsyncIterable<Uint8Array>): Pro
   res.end();
 }
 
-/** `docker cp` (the archive endpoints), `docker export` and `docker diff`. */
+/** `docker cp` (the archive endpoints), `docker export`, `docker diff` and `docker commit`. */
 export function filesystemRoutes(backend: FilesystemBackend): Route[] {
   return [
     {
@@ -71,6 +71,27 @@ export function filesystemRoutes(backend: FilesystemBackend): Route[] {
         })();
         await backend.writeContainerArchive(requests, { signal });
         res.writeHead(200).end();
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/commit',
+      async handle({ req, res, query }) {
+        const body = await readJsonBody<object | null>(req);
+        const repo = query.get('repo') ?? '';
+        const tag = query.get('tag') ?? '';
+        if (!repo && tag) throw EngineError.invalid('a tag needs a repository');
+        const { imageId } = await backend.commitContainer({
+          id: query.get('container') ?? '',
+          reference: tag ? `${repo}:${tag}` : repo,
+          comment: query.get('comment') ?? '',
+          author: query.get('author') ?? '',
+          changes: query.getAll('changes').filter(Boolean),
+          // dockerd pauses unless told not to.
+          pause: query.get('pause') === null || queryBool(query, 'pause'),
+          configJson: body ? Buffer.from(JSON.stringify(body)) : new Uint8Array(),
+        });
+        sendJson(res, 201, { Id: imageId });
       },
     },
     {

@@ -349,4 +349,22 @@ describe('ContainerLifecycle', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(runtime.created).toHaveLength(4);
   });
+
+  it('commits a running container paused, with its config under the changes, and releases the layer', async () => {
+    const { lifecycle, runtime, images, events } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox', Cmd: ['sleep', '1d'], Env: ['A=1'] });
+    await lifecycle.start(id);
+    const statuses: string[] = [];
+    let released = false;
+    runtime.writeLayer = async () => {
+      statuses.push(lifecycle.inspect(id).state.status);
+      return { mediaType: 'm', digest: 'sha256:l', size: 1, diffId: 'sha256:d', release: async () => void (released = true) };
+    };
+    expect(await lifecycle.commit(id, { reference: 'mine:v1', comment: 'c', author: 'a', changes: ['CMD ["x"]'], pause: true, config: { Env: ['B=2'] } })).toBe('sha256:committed');
+    expect(statuses).toEqual(['paused']);
+    expect(lifecycle.inspect(id).state.status).toBe('running');
+    expect(released).toBe(true);
+    expect(images.commits).toEqual([expect.objectContaining({ parent: 'sha256:busybox', reference: 'mine:v1', changes: ['CMD ["x"]'], createdBy: 'sleep 1d', config: expect.objectContaining({ Env: ['B=2'], Cmd: ['sleep', '1d'] }) })]);
+    expect(events.actions.slice(-3)).toEqual(['pause', 'unpause', 'commit']);
+  });
 });

@@ -3,7 +3,7 @@ import { hostname as hostName } from 'node:os';
 import { EventEmitter, once } from 'node:events';
 import { EngineError } from '@flotilla/proto';
 import { ContainerRegistry } from './container-registry.js';
-import { isRunning, type ContainerRecord, type EndpointConfig, type HealthStatus } from './container-record.js';
+import { isRunning, type ContainerRecord, type DockerConfig, type EndpointConfig, type HealthStatus } from './container-record.js';
 import { HealthMonitor, type ProbeResult } from './health-monitor.js';
 import { containerFilter, pruneFilter, type Filters } from './container-filters.js';
 import { parseCreateRequest, parseUpdateRequest } from './create-request.js';
@@ -27,6 +27,7 @@ import { generateName, normaliseName } from './container-names.js';
 import type {
   ContainerEventSink,
   ContainerFilesStore,
+  ContainerLayer,
   ContainerLogs,
   ContainerRuntime,
   CreatedTask,
@@ -62,6 +63,17 @@ export interface LifecycleOptions {
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface CommitOptions {
+  /** repository[:tag]; empty for an untagged image. */
+  reference: string;
+  comment: string;
+  author: string;
+  changes: string[];
+  pause: boolean;
+  /** Config fields that override the container's. */
+  config: DockerConfig;
+}
 
 export interface AttachOptions {
   stdin: boolean;
@@ -733,6 +745,39 @@ export class ContainerLifecycle {
       if (warm) return use(`/proc/${warm.pid}/root`, record);
       return this.opts.runtime.withFilesystem(record, (root) => use(root, record));
     });
+  }
+
+  /**
+   * `docker commit`: the container's layer over its image becomes a new image (the container's
+   * config with `changes`); a running container is paused meanwhile unless asked not to be.
+   */
+  async commit(idOrName: string, options: CommitOptions): Promise<string> {
+    const record = this.registry.find(idOrName);
+    const image = await this.opts.images.resolve(record.imageId);
+    const pause = options.pause && record.state.status === 'running';
+    if (pause) await this.pause(record.id);
+    let layer: ContainerLayer;
+    try {
+      layer = await this.opts.runtime.writeLayer(record, image.chainId);
+    } finally {
+      if (pause) await this.unpause(record.id);
+    }
+    try {
+      const imageId = await this.opts.images.commit({
+        parent: record.imageId,
+        layer,
+        config: { ...record.config, ...options.config },
+        changes: options.changes,
+        author: options.author,
+        comment: options.comment,
+        reference: options.reference,
+        createdBy: [record.path, ...record.args].join(' '),
+      });
+      this.opts.events.publish('commit', record, { comment: options.comment, imageID: imageId, imageRef: options.reference });
+      return imageId;
+    } finally {
+      await layer.release();
+    }
   }
 
   /** `docker diff`: the container's own changes, without the mount points the engine made in its layer. */

@@ -1,4 +1,4 @@
-import type { ContainerRecord } from './container-record.js';
+import type { ContainerRecord, DockerConfig } from './container-record.js';
 import type { ImageConfig } from './image-config-merge.js';
 import type { Instant } from '@flotilla/kit';
 import type { ContainerFiles } from './oci-spec.js';
@@ -17,9 +17,32 @@ export interface ResolvedImage {
   size: number;
 }
 
+/** A container's layer as a blob of the content store, kept by a lease until it is released. */
+export interface ContainerLayer {
+  mediaType: string;
+  digest: string;
+  size: number;
+  /** Digest of the uncompressed tar. */
+  diffId: string;
+  release(): Promise<void>;
+}
+
+export interface CommitRequest {
+  parent: string;
+  layer: ContainerLayer;
+  config: DockerConfig;
+  changes: string[];
+  author: string;
+  comment: string;
+  reference: string;
+  createdBy: string;
+}
+
 export interface ImageResolver {
   /** Throws not-found with dockerd's `No such image: …` when there is none. */
   resolve(reference: string): Promise<ResolvedImage>;
+  /** Registers an image made of the parent and the layer; its ID. */
+  commit(request: CommitRequest): Promise<string>;
 }
 
 /** A container port to publish on the host (-p, -P); port 0 is any free port, an end a range to take one from. */
@@ -188,6 +211,8 @@ export interface ContainerRuntime {
    * volumes and binds in place, and unmounts it once `use` settles.
    */
   withFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T>;
+  /** The container's layer (its snapshot over `parentChainId`) written as a gzip layer blob by containerd's diff service. */
+  writeLayer(record: ContainerRecord, parentChainId: string): Promise<ContainerLayer>;
   /** What the container's own layer adds, changes and deletes over its image's. */
   changes(record: ContainerRecord): Promise<FilesystemChange[]>;
   /** Runs `use` with the container's root filesystem (its layer over its image's, no volumes) mounted read-only. */

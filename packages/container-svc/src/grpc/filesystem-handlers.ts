@@ -10,7 +10,7 @@ import type { ContainerArchives, PathStat } from '../core/ports.js';
 
 type FilesystemHandlers = Pick<
   ServiceHandlers<typeof containerV1.ContainerService>,
-  'statContainerPath' | 'readContainerArchive' | 'writeContainerArchive' | 'exportContainer' | 'listContainerChanges'
+  'statContainerPath' | 'readContainerArchive' | 'writeContainerArchive' | 'exportContainer' | 'listContainerChanges' | 'commitContainer'
 >;
 
 const changeKinds: Record<FilesystemChange['kind'], containerV1.ChangeKind> = {
@@ -39,7 +39,7 @@ async function* streamed(produce: (sink: Writable) => Promise<void>, signal: Abo
   }
 }
 
-/** `docker cp`, `docker export` and `docker diff`: the container's files. */
+/** `docker cp`, `docker export`, `docker diff` and `docker commit`: the container's files. */
 export function filesystemHandlers(lifecycle: ContainerLifecycle, archives: ContainerArchives): FilesystemHandlers {
   return {
     async statContainerPath(req) {
@@ -78,6 +78,12 @@ export function filesystemHandlers(lifecycle: ContainerLifecycle, archives: Cont
         await archives.extract(root, options.path, options.id, body, { noOverwriteDirNonDir: options.noOverwriteDirNonDir, owner });
       });
       return {};
+    },
+    async commitContainer(req) {
+      const config = req.configJson.length ? (JSON.parse(Buffer.from(req.configJson).toString('utf8')) as object | null) : null;
+      if (config !== null && (typeof config !== 'object' || Array.isArray(config))) throw EngineError.invalid('the commit config must be a JSON object');
+      const { reference, comment, author, changes, pause } = req;
+      return { imageId: await lifecycle.commit(req.id, { reference, comment, author, changes, pause, config: config ?? {} }) };
     },
     async listContainerChanges(req) {
       const changes = await lifecycle.changes(req.id);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
@@ -7,6 +8,7 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { EngineError } from '@flotilla/proto';
 import {
   api,
+  createLease,
   ignoreNotFound,
   imageIdLabel,
   openTaskIo,
@@ -24,7 +26,7 @@ import {
   type TaskIoOptions,
 } from '@flotilla/containerd';
 import type { ContainerRecord } from '../core/container-record.js';
-import type { ContainerRuntime, ExecProcess, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
+import type { ContainerLayer, ContainerRuntime, ExecProcess, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import { mergeEnv } from '../core/image-config-merge.js';
 import { layerDirs, readRootfsFile } from './rootfs-files.js';
 import { layerChanges } from './layer-changes.js';
@@ -33,6 +35,11 @@ import { withContainerFilesystem, withReadOnlyRootfs } from './rootfs-view.js';
 import { resolveInRoot } from './rooted-path.js';
 import { runCommand, type Instant } from '@flotilla/kit';
 import { timedOutProbe, type ProbeResult } from '../core/health-monitor.js';
+
+/** Layers of `docker commit`, compressed as registries store them. */
+const layerMediaType = 'application/vnd.oci.image.layer.v1.tar+gzip';
+/** The label containerd's differ gives a layer blob: the digest of the uncompressed tar. */
+const uncompressedLabel = 'containerd.io/uncompressed';
 
 /** The container's Docker record rides in the containerd container's extensions. */
 const recordExtension = 'flotilla.container';
@@ -350,6 +357,30 @@ export class ContainerdRuntime implements ContainerRuntime {
   async withFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T> {
     const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
     return withContainerFilesystem(mounts, record.mounts ?? [], this.opts.mountDir, record.id, use);
+  }
+
+  async writeLayer(record: ContainerRecord, parentChainId: string): Promise<ContainerLayer> {
+    const name = `commit-${record.id.slice(0, 12)}-${randomBytes(6).toString('hex')}`;
+    // The blob must outlive this call until image-svc's manifest references it.
+    const { leased, release } = await createLease(this.containerd, { expireAfterMs: 3_600_000 });
+    try {
+      const [{ mounts: left }, { mounts: right }] = await Promise.all([
+        leased.snapshots.view({ snapshotter: record.snapshotter, key: name, parent: parentChainId }),
+        leased.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id }),
+      ]);
+      try {
+        const { diff } = await leased.diff.diff({ left, right, mediaType: layerMediaType, ref: name, labels: {} });
+        const { info } = await leased.content.info({ digest: diff!.digest });
+        const diffId = info?.labels[uncompressedLabel];
+        if (!diffId) throw new Error(`containerd's diff of ${record.id} has no ${uncompressedLabel} label`);
+        return { mediaType: diff!.mediaType, digest: diff!.digest, size: Number(diff!.size), diffId, release };
+      } finally {
+        await ignoreNotFound(leased.snapshots.remove({ snapshotter: record.snapshotter, key: name })).catch(() => undefined);
+      }
+    } catch (err) {
+      await release();
+      throw err;
+    }
   }
 
   async changes(record: ContainerRecord): Promise<FilesystemChange[]> {

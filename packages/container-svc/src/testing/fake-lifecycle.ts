@@ -4,6 +4,7 @@ import { VolumeCatalog } from '../core/volumes/volume-catalog.js';
 import {
   FakeFiles,
   FakeHostPaths,
+  FakeImages,
   FakeLogs,
   FakeMounter,
   FakeNetwork,
@@ -12,7 +13,6 @@ import {
   RecordingEvents,
   RecordingVolumeEvents,
   fakeHost,
-  fakeImages,
 } from './fake-ports.js';
 
 /** A lifecycle on fakes, with the fakes for the test to drive and inspect. */
@@ -22,6 +22,7 @@ export function lifecycleOnFakes() {
   const files = new FakeFiles();
   const logs = new FakeLogs();
   const events = new RecordingEvents();
+  const images = new FakeImages();
   const volumeStore = new FakeVolumeStore();
   const mounter = new FakeMounter();
   const volumeEvents = new RecordingVolumeEvents();
@@ -29,7 +30,7 @@ export function lifecycleOnFakes() {
   const volumes = new VolumeCatalog({ store: volumeStore, mounter, events: volumeEvents });
   const lifecycle = new ContainerLifecycle({
     runtime,
-    images: fakeImages,
+    images,
     network,
     files,
     mounts: new ContainerMounts({ volumes, hostPaths, events: volumeEvents }),
@@ -41,5 +42,5 @@ export function lifecycleOnFakes() {
     outputDrainMs: 50,
     warn: () => undefined,
   });
-  return { lifecycle, runtime, network, files, logs, events, volumes, volumeStore, mounter, volumeEvents, hostPaths };
+  return { lifecycle, runtime, images, network, files, logs, events, volumes, volumeStore, mounter, volumeEvents, hostPaths };
 }

@@ -9,6 +9,7 @@ import type { VolumeEventSink, VolumeMounter, VolumeStore } from '../core/volume
 import type { VolumeRecord } from '../core/volumes/volume-record.js';
 import type {
   AttachRequest,
+  CommitRequest,
   ContainerEventSink,
   ContainerFilesStore,
   ContainerLogs,
@@ -150,6 +151,9 @@ export class FakeRuntime implements ContainerRuntime {
   async withFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>) {
     return use(`/mounted/${record.id}`);
   }
+  async writeLayer() {
+    return { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: 'sha256:layer', size: 1, diffId: 'sha256:diff', release: async () => undefined };
+  }
   async changes() {
     return [
       { path: '/etc', kind: 'added' as const },
@@ -215,12 +219,18 @@ export const fakeProbe: ContainerProbe = {
   processTable: async (pids) => ({ titles: ['PID', 'CMD'], processes: pids.map((pid) => [String(pid), 'sleep']) }),
 };
 
-export const fakeImages: ImageResolver = {
+/** One image, busybox; commits are recorded. */
+export class FakeImages implements ImageResolver {
+  readonly commits: CommitRequest[] = [];
   async resolve(reference: string): Promise<ResolvedImage> {
-    if (reference !== 'busybox') throw EngineError.notFound(`No such image: ${reference}:latest`);
+    if (reference !== 'busybox' && reference !== 'sha256:busybox') throw EngineError.notFound(`No such image: ${reference}:latest`);
     return { id: 'sha256:busybox', chainId: 'sha256:chain', snapshotter: 'overlayfs', config: { Cmd: ['sh'], Env: ['PATH=/bin'] }, size: 100 };
-  },
-};
+  }
+  async commit(request: CommitRequest) {
+    this.commits.push(request);
+    return 'sha256:committed';
+  }
+}
 
 /** network-svc as a map: known networks, and the endpoints each attached container has. */
 export class FakeNetwork implements NetworkAttacher {

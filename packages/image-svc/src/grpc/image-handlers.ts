@@ -80,6 +80,19 @@ export function imageHandlers({ store, puller, pusher, saver, loader, registries
       imageEvent('import', image.id, image.repoTags[0] ?? image.id);
       return { imageId: image.id };
     },
+    async commitImage(req) {
+      const image = await store.commitImage({
+        parent: req.parent,
+        layer: { mediaType: req.layerMediaType, digest: req.layerDigest, size: Number(req.layerSize), diffId: req.layerDiffId },
+        config: req.configJson.length ? JSON.parse(Buffer.from(req.configJson).toString('utf8')) : {},
+        changes: req.changes,
+        author: req.author,
+        comment: req.comment,
+        reference: req.reference,
+        createdBy: req.createdBy,
+      });
+      return { imageId: image.id };
+    },
     async listImages(req) {
       return { images: (await store.list(filtersOf(req.filters))).map((image) => imageMessage(image, store.snapshotter)) };
     },

@@ -26,11 +26,24 @@ import { requireTar } from '../archive/tar-check.js';
 
 interface ImageConfigBlob {
   created?: string;
+  author?: string;
   architecture?: string;
   os?: string;
   config?: ContainerConfig;
   rootfs?: { type: string; diff_ids: string[] };
-  history?: { created?: string; comment?: string; created_by?: string }[];
+  history?: { created?: string; author?: string; comment?: string; created_by?: string; empty_layer?: boolean }[];
+}
+
+export interface CommitOptions {
+  /** The parent image's ID. */
+  parent: string;
+  layer: Descriptor & { diffId: string };
+  config: ContainerConfig;
+  changes: string[];
+  author: string;
+  comment: string;
+  reference: string;
+  createdBy: string;
 }
 
 export interface ImportOptions {
@@ -267,10 +280,8 @@ export class ContainerdImageStore {
     const { os, architecture: arch } = parsePlatform(options.platform);
     if (os !== 'linux') throw EngineError.invalid(`unsupported platform: ${options.platform}`);
     const config = applyChanges({}, options.changes);
-    const manifestDigest = await withLease(this.containerd, async (leased) => {
+    return withLease(this.containerd, async (leased) => {
       const layer = await writeBlob(leased.content, requireTar(decompressed(source)), { ref: `import-${randomBytes(8).toString('hex')}` });
-      const layerDescriptor: Descriptor = { mediaType: mediaTypes.ociLayerTar, digest: layer.digest, size: layer.size };
-      const chainId = await unpackLayers(leased, [{ descriptor: { ...layerDescriptor, size: BigInt(layer.size) }, diffId: layer.digest }], this.snapshotter);
       const created = new Date().toISOString();
       const configBlob: ImageConfigBlob = {
         created,
@@ -280,24 +291,55 @@ export class ContainerdImageStore {
         rootfs: { type: 'layers', diff_ids: [layer.digest] },
         history: [{ created, comment: options.message || `Imported from ${options.source || '-'}` }],
       };
-      const configBytes = Buffer.from(JSON.stringify(configBlob));
-      const configDescriptor = await this.writeJson(leased, configBytes, {
-        [`containerd.io/gc.ref.snapshot.${this.snapshotter}`]: chainId,
-      });
-      const manifest = {
-        schemaVersion: 2,
-        mediaType: mediaTypes.ociManifest,
-        config: { mediaType: mediaTypes.ociConfig, ...configDescriptor },
-        layers: [layerDescriptor],
-      };
-      const manifestDescriptor = await this.writeJson(leased, Buffer.from(JSON.stringify(manifest)), {
-        'containerd.io/gc.ref.content.config': configDescriptor.digest,
-        'containerd.io/gc.ref.content.l.0': layer.digest,
-      });
-      await this.nameImage(leased, name ?? danglingName(manifestDescriptor.digest), { mediaType: mediaTypes.ociManifest, ...manifestDescriptor });
-      return manifestDescriptor.digest;
+      return this.storeImage(leased, configBlob, [{ mediaType: mediaTypes.ociLayerTar, digest: layer.digest, size: layer.size }], name);
     });
-    const info = await this.infoOf(manifestDigest);
+  }
+
+  /** `docker commit`: the parent's layers and config, one more layer, the container's config with the changes. */
+  async commitImage(options: CommitOptions): Promise<CatalogImage> {
+    const name = options.reference ? canonicalName(parseReference(options.reference)) : undefined;
+    const parent = await this.inspect(options.parent);
+    const parentConfig = JSON.parse(Buffer.from(parent.configJson).toString('utf8')) as ImageConfigBlob;
+    const parentManifest = await readBlobJson<ImageManifest>(this.containerd.content, (await this.hostManifest(parent.target)).digest);
+    const created = new Date().toISOString();
+    const configBlob: ImageConfigBlob = {
+      ...parentConfig,
+      created,
+      ...(options.author ? { author: options.author } : {}),
+      config: applyChanges(options.config, options.changes),
+      rootfs: { type: 'layers', diff_ids: [...(parentConfig.rootfs?.diff_ids ?? []), options.layer.diffId] },
+      history: [
+        ...(parentConfig.history ?? []),
+        { created, ...(options.author ? { author: options.author } : {}), created_by: options.createdBy, ...(options.comment ? { comment: options.comment } : {}) },
+      ],
+    };
+    const { diffId, ...layer } = options.layer;
+    return withLease(this.containerd, (leased) => this.storeImage(leased, configBlob, [...parentManifest.layers, layer], name));
+  }
+
+  /**
+   * Unpacks the layers (those unpacked already are skipped), stores the config and the manifest
+   * with the labels that keep their blobs and snapshots from the GC, and names the image.
+   */
+  private async storeImage(leased: ContainerdServices, configBlob: ImageConfigBlob, layers: Descriptor[], name: string | undefined): Promise<CatalogImage> {
+    const diffIds = configBlob.rootfs?.diff_ids ?? [];
+    const toUnpack = layers.map(({ mediaType, digest, size }, i) => ({ descriptor: { mediaType, digest, size: BigInt(size) }, diffId: diffIds[i] }));
+    const chainId = await unpackLayers(leased, toUnpack, this.snapshotter);
+    const configDescriptor = await this.writeJson(leased, Buffer.from(JSON.stringify(configBlob)), {
+      [`containerd.io/gc.ref.snapshot.${this.snapshotter}`]: chainId,
+    });
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: mediaTypes.ociManifest,
+      config: { mediaType: mediaTypes.ociConfig, ...configDescriptor },
+      layers: layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size })),
+    };
+    const manifestDescriptor = await this.writeJson(leased, Buffer.from(JSON.stringify(manifest)), {
+      'containerd.io/gc.ref.content.config': configDescriptor.digest,
+      ...Object.fromEntries(layers.map((layer, i) => [`containerd.io/gc.ref.content.l.${i}`, layer.digest])),
+    });
+    await this.nameImage(leased, name ?? danglingName(manifestDescriptor.digest), { mediaType: mediaTypes.ociManifest, ...manifestDescriptor });
+    const info = await this.infoOf(manifestDescriptor.digest);
     return (await this.list()).find((image) => image.id === info.id)!;
   }
 
