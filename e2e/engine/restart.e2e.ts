@@ -43,7 +43,7 @@ describe('the engine on one machine', () => {
 
   it('tells the truth after container-svc is killed: nothing runs twice, exits are recorded, restart policies resume', async () => {
     const inspect = async (name: string) => JSON.parse(await dockerOk(['inspect', name]))[0];
-    await dockerOk(['run', '-d', '--name', 'steady', settings().image, 'sleep', '300']);
+    await dockerOk(['run', '-d', '--name', 'steady', '-v', 'steady-data:/data', settings().image, 'sh', '-c', 'echo kept > /data/f; sleep 300']);
     await dockerOk(['run', '-d', '--name', 'leaver', settings().image, 'sh', '-c', 'sleep 2; exit 5']);
     await dockerOk(['run', '-d', '--name', 'bouncer', '--restart', 'on-failure:1', settings().image, 'sh', '-c', 'sleep 2; exit 3']);
     const steadyBefore = await inspect('steady');
@@ -53,6 +53,9 @@ describe('the engine on one machine', () => {
     const steady = await inspect('steady');
     expect(steady.State).toMatchObject({ Status: 'running', Pid: steadyBefore.State.Pid, StartedAt: steadyBefore.State.StartedAt });
     expect((await inspect('leaver')).State).toMatchObject({ Status: 'exited', ExitCode: 5 });
+    // Volumes and who uses them are read back too.
+    expect((await docker(['volume', 'rm', 'steady-data'])).stderr).toContain('volume is in use');
+    expect(await dockerOk(['exec', 'steady', 'cat', '/data/f'])).toBe('kept\n');
     // bouncer exited while the service was down: its policy starts it once more, then lets it go.
     for (let waited = 0; (await inspect('bouncer')).RestartCount < 1 && waited < 10_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
     expect((await inspect('bouncer')).RestartCount).toBe(1);
@@ -61,6 +64,7 @@ describe('the engine on one machine', () => {
     expect((await inspect('bouncer')).State).toMatchObject({ Status: 'exited', ExitCode: 3 });
     expect((await inspect('bouncer')).RestartCount).toBe(1);
     await dockerOk(['rm', '-f', 'steady', 'leaver', 'bouncer']);
+    await dockerOk(['volume', 'rm', 'steady-data']);
   });
 
   it('loses no log line when container-svc is killed while a container writes', async () => {

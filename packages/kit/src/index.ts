@@ -11,3 +11,4 @@ export * from './docker-filters.js';
 export * from './instant.js';
 export * from './keyed-lock.js';
 export * from './host-command.js';
+export * from './byte-batches.js';

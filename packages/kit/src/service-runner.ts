@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import type { ServiceRegistration } from '@flotilla/proto';
+import { widenReceiveWindows, type ServiceRegistration } from '@flotilla/proto';
 import { createLogger, type Logger } from './logger.js';
 import { envInt, envString } from './config.js';
 
@@ -98,6 +98,7 @@ export async function runService(options: ServiceOptions): Promise<void> {
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
   );
+  widenReceiveWindows(server);
   logger.info({ address }, 'listening');
 
   try {

@@ -5,6 +5,7 @@
  * Used for our own services and for containerd's.
  */
 import type { Readable } from 'node:stream';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import {
   fromBinary,
@@ -235,10 +236,32 @@ export interface ClientDefaults {
 }
 
 /** A channel to one gRPC server, shared by every service client on that address. */
+/** Bytes in flight per stream and connection before the receiver acknowledges them. */
+export const flowControlWindow = 8 * 1024 * 1024;
+
+/**
+ * The server side of `flowControlWindow`, for streams clients send (uploads): grpc-js has no
+ * option for it, so each HTTP/2 session of the bound server gets it as it opens. Call after
+ * bindAsync. A grpc-js without the (private) map of its HTTP/2 servers keeps the 64 KiB window:
+ * slower uploads, nothing else.
+ */
+export function widenReceiveWindows(server: grpc.Server): void {
+  const http2Servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  for (const http2Server of http2Servers?.keys() ?? []) {
+    http2Server.on('session', (session: ServerHttp2Session) => {
+      session.settings({ initialWindowSize: flowControlWindow });
+      session.setLocalWindowSize(flowControlWindow);
+    });
+  }
+}
+
 export function connectChannel(address: string): grpc.Client {
   return new grpc.Client(address, grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
+    // HTTP/2's default 64 KiB window makes a stream wait a round trip per 64 KiB: tar and output
+    // streams of hundreds of MB need a window that covers many messages.
+    'grpc-node.flow_control_window': flowControlWindow,
   });
 }
 

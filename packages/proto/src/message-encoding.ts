@@ -15,11 +15,15 @@ export function encodeMessage<Desc extends DescMessage>(desc: Desc, init: Messag
   const message = { ...create(desc, init) } as MessageShape<Desc> & Record<string, unknown>;
   const large: { number: number; value: Uint8Array }[] = [];
   for (const field of desc.fields) {
-    if (field.fieldKind !== 'scalar' || field.scalar !== ScalarType.BYTES || field.oneof) continue;
-    const value = message[field.localName] as Uint8Array;
+    if (field.fieldKind !== 'scalar' || field.scalar !== ScalarType.BYTES) continue;
+    // A oneof member is set when its oneof's case names it (a stream's `bytes data` beside its head).
+    const chosen = field.oneof ? (message[field.oneof.localName] as { case?: string; value?: Uint8Array }) : undefined;
+    if (chosen && chosen.case !== field.localName) continue;
+    const value = (chosen ? chosen.value : message[field.localName]) as Uint8Array;
     if (value.byteLength < largeBytesField) continue;
     large.push({ number: field.number, value });
-    message[field.localName] = new Uint8Array(0);
+    if (chosen) message[field.oneof!.localName] = { case: undefined };
+    else message[field.localName] = new Uint8Array(0);
   }
   const head = toBinary(desc, message);
   if (large.length === 0) return Buffer.from(head.buffer, head.byteOffset, head.byteLength);

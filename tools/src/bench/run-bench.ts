@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: Flotilla next to a reference dockerd on the same machine in the same run, each
- * engine on its own directories under the work dir. `BENCH_ONLY=run|network|pull|streams` picks one benchmark;
+ * engine on its own directories under the work dir. `BENCH_ONLY=run|network|pull|streams|copy` picks one benchmark;
  * `BENCH_KEEP=1` leaves the engines running and the work dir in place (the next run cleans up).
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { dockerdCgroup, startBenchDockerd, stopBenchDockerd } from './reference-
 import { measureNetworkLatency } from './network-latency.js';
 import { measureRunLatency } from './run-latency.js';
 import { measureStreams } from './stream-throughput.js';
+import { measureCopyThroughput } from './copy-throughput.js';
 
 const workDir = process.env.BENCH_DIR || '/tmp/flotilla-bench';
 const keep = process.env.BENCH_KEEP === '1';
@@ -22,6 +23,7 @@ const benchmarks: Record<string, (engines: readonly BenchEngine[], workDir: stri
   network: measureNetworkLatency,
   pull: measurePullThroughput,
   streams: measureStreams,
+  copy: measureCopyThroughput,
 };
 
 function selectedBenchmarks() {

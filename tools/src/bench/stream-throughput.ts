@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBusyboxRootfs } from '../fixtures/index.js';
 import { docker, type BenchEngine } from './bench-engine.js';
-import { median } from './statistics.js';
+import { median, printComparison } from './statistics.js';
 
 const runs = Number(process.env.BENCH_STREAM_RUNS || 3);
 const execRuns = Number(process.env.BENCH_RUNS || 30);
@@ -24,15 +24,6 @@ function timedOutput(engine: BenchEngine, args: string[]): Promise<{ ms: number;
       else resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, bytes });
     });
   });
-}
-
-function report(title: string, unit: string, values: Map<string, number>, higherIsBetter: boolean): void {
-  const line = [...values].map(([name, value]) => `${name} ${value.toFixed(1)} ${unit}`).join('  |  ');
-  const flotilla = values.get('flotilla');
-  const dockerd = values.get('dockerd');
-  // The ratio reads "how much better": above 1 means Flotilla is ahead.
-  const ratio = flotilla !== undefined && dockerd !== undefined ? `  ratio ${(higherIsBetter ? flotilla / dockerd : dockerd / flotilla).toFixed(2)}` : '';
-  console.log(`  ${title.padEnd(34)} ${line}${ratio}`);
 }
 
 /**
@@ -78,7 +69,7 @@ export async function measureStreams(engines: readonly BenchEngine[], workDir: s
 
   const medians = (samples: Map<string, number[]>) => new Map([...samples].map(([name, values]) => [name, median(values)]));
   console.log(`streams with ${image}: medians of ${runs} runs (exec: ${execRuns})`);
-  report(`docker run, ${outputBytes / 1e6} MB of output`, 'MB/s', medians(throughput), true);
-  report(`docker logs, ${logLines / 1000}k lines`, 'ms', medians(logs), false);
-  report('docker exec C true', 'ms', medians(execs), false);
+  printComparison(`docker run, ${outputBytes / 1e6} MB of output`, 'MB/s', medians(throughput), true);
+  printComparison(`docker logs, ${logLines / 1000}k lines`, 'ms', medians(logs), false);
+  printComparison('docker exec C true', 'ms', medians(execs), false);
 }

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { EngineError, containerV1, type ServiceHandlers } from '@flotilla/proto';
+import { byteBatches } from '@flotilla/kit';
 import type { FilesystemChange } from '../core/filesystem-changes.js';
 import type { ContainerLifecycle } from '../core/container-lifecycle.js';
 import { writableAt } from '../core/container-mounts.js';
@@ -19,6 +20,9 @@ const changeKinds: Record<FilesystemChange['kind'], containerV1.ChangeKind> = {
   deleted: containerV1.ChangeKind.DELETED,
 };
 
+/** The most a message of a tar stream carries. */
+const messageBytes = 1024 * 1024;
+
 const statMessage = (stat: PathStat): MessageInitShape<typeof containerV1.PathStatSchema> => ({ ...stat, size: BigInt(stat.size), mtime: timestampFromDate(stat.mtime) });
 
 /**
@@ -26,13 +30,15 @@ const statMessage = (stat: PathStat): MessageInitShape<typeof containerV1.PathSt
  * mount is released once the last byte is taken (or the client goes away).
  */
 async function* streamed(produce: (sink: Writable) => Promise<void>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-  const sink = new PassThrough();
+  // Room for the producer to read ahead while a message is on its way.
+  const sink = new PassThrough({ highWaterMark: 4 * messageBytes });
   const done = produce(sink);
   done.catch((err: Error) => sink.destroy(err));
   const abort = () => sink.destroy();
   signal.addEventListener('abort', abort, { once: true });
   try {
-    yield* sink;
+    // Messages of about 1 MiB: gRPC's cost is per message more than per byte.
+    yield* byteBatches(sink, messageBytes);
     await done;
   } finally {
     signal.removeEventListener('abort', abort);

@@ -1,0 +1,17 @@
+/**
+ * Chunks joined into batches of at least `size` bytes (the last one may be smaller): streams
+ * cost per chunk as much as per byte, in gRPC messages and in tar parsers alike.
+ */
+export async function* byteBatches(chunks: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of chunks) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes < size) continue;
+    yield Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+  }
+  if (pendingBytes) yield Buffer.concat(pending, pendingBytes);
+}
