@@ -210,11 +210,12 @@ export class ContainerLifecycle {
     const { hostConfig } = request;
     const id = randomBytes(32).toString('hex');
     const name = requestedName ? normaliseName(requestedName) : generateName((n) => this.registry.isNameTaken(n));
-    this.registry.reserveName(name, id);
     // --network container:X shares X's namespace and its /etc files, as dockerd does.
     const joined = this.joinedContainer(String(hostConfig.NetworkMode));
     if (joined) hostConfig.NetworkMode = `container:${joined.id}`;
     const hostNetwork = hostConfig.NetworkMode === 'host' || joined?.hostConfig.NetworkMode === 'host';
+    const inherited = this.volumesFrom(request.volumesFrom);
+    this.registry.reserveName(name, id);
     const hostname = joined?.config.Hostname ?? (request.config.Hostname || (hostNetwork || hostConfig.UTSMode === 'host' ? hostName() : id.slice(0, 12)));
     try {
       // The container's /etc files do not depend on the image: write them while it is resolved.
@@ -235,7 +236,7 @@ export class ContainerLifecycle {
         await this.opts.files.remove(id);
         throw err;
       });
-      const claimed = await this.opts.mounts.claim(id, request.mounts, this.volumesFrom(request.volumesFrom)).catch(async (err) => {
+      const claimed = await this.opts.mounts.claim(id, request.mounts, inherited).catch(async (err) => {
         await this.opts.files.remove(id);
         throw err;
       });

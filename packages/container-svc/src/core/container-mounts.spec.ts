@@ -67,4 +67,11 @@ describe('containers with volumes and binds', () => {
     await lifecycle.remove(source.id, false, true);
     expect(volumes.list({})).toEqual([]);
   });
+
+  it('refuses --volumes-from a container that does not exist, keeping its name free and writing nothing', async () => {
+    const { lifecycle, files } = setup();
+    await expect(lifecycle.create('named', { Image: 'busybox', HostConfig: { VolumesFrom: ['nosuch'] } })).rejects.toMatchObject({ kind: 'not-found' });
+    expect(files.written.size).toBe(0);
+    await lifecycle.create('named', { Image: 'busybox' });
+  });
 });
