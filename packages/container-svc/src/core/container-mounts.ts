@@ -3,6 +3,7 @@ import { EngineError } from '@flotilla/proto';
 import type { MountRequest, MountType } from './mount-requests.js';
 import type { VolumeCatalog } from './volumes/volume-catalog.js';
 import type { VolumeEventSink } from './volumes/volume-ports.js';
+import { mountsFilesystem } from './volumes/volume-record.js';
 
 /** A mount of a container as its record keeps it and inspect shows it (Docker's MountPoint). */
 export interface MountPoint {
@@ -24,6 +25,13 @@ export interface MountPoint {
   anonymous?: boolean;
   /** A -v bind: its source is made (mkdir -p) when missing at a start, as dockerd does. */
   createSource?: boolean;
+}
+
+const depth = (path: string) => path.split('/').filter(Boolean).length;
+
+/** Mounts in the order they are made: a parent before what is mounted inside it, as dockerd orders them. */
+export function parentsFirst<T extends Pick<MountPoint, 'destination'>>(mounts: readonly T[]): T[] {
+  return [...mounts].sort((a, b) => depth(a.destination) - depth(b.destination));
 }
 
 /** Whether `docker cp` may write at a path: anywhere unless the rootfs is read-only, then only in a writable volume or bind. */
@@ -106,7 +114,7 @@ export class ContainerMounts {
       throw EngineError.invalid(`cannot access path ${source}: lstat ${source}: no such file or directory`);
     }
     const mount: MountPoint = { ...base, source, name: volume.name, driver: volume.driver, propagation: '', ...(request.source ? {} : { anonymous: true }) };
-    const copies = !request.noCopy && !request.subpath && Object.keys(volume.options).length === 0 && (fresh || (await this.deps.volumes.isEmpty(volume.name)));
+    const copies = !request.noCopy && !request.subpath && !mountsFilesystem(volume) && (fresh || (await this.deps.volumes.isEmpty(volume.name)));
     return { mount, populate: copies };
   }
 

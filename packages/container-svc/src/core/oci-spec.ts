@@ -1,7 +1,7 @@
 import { effectiveCapabilities } from './capabilities.js';
 import type { DockerConfig, HostConfig } from './container-record.js';
 import type { HostDevice, HostFacts } from './host-facts.js';
-import type { MountPoint } from './container-mounts.js';
+import { parentsFirst, type MountPoint } from './container-mounts.js';
 import { mergeEnv } from './image-config-merge.js';
 import { ociResources } from './resources.js';
 import { defaultSeccompProfile, seccompFromDockerProfile, type LinuxSeccomp } from './seccomp/index.js';
@@ -94,17 +94,13 @@ function namespacesOf(hostConfig: HostConfig, netnsPath: string | undefined): { 
   return namespaces;
 }
 
-const depth = (path: string) => path.split('/').filter(Boolean).length;
-
-/** The OCI mounts of a container's volumes, binds and tmpfs, parents before what is mounted inside them, as dockerd orders them. */
+/** The OCI mounts of a container's volumes, binds and tmpfs, parents before what is mounted inside them. */
 function userMounts(mounts: readonly MountPoint[]) {
-  return [...mounts]
-    .sort((a, b) => depth(a.destination) - depth(b.destination))
-    .map((mount) => {
-      const access = mount.rw ? 'rw' : 'ro';
-      if (mount.type === 'tmpfs') return { destination: mount.destination, type: 'tmpfs', source: 'tmpfs', options: [...tmpfsDefaults, ...(mount.tmpfsOptions ?? []), access] };
-      return { destination: mount.destination, type: 'bind', source: mount.source, options: [mount.nonRecursive ? 'bind' : 'rbind', mount.propagation || 'rprivate', access] };
-    });
+  return parentsFirst(mounts).map((mount) => {
+    const access = mount.rw ? 'rw' : 'ro';
+    if (mount.type === 'tmpfs') return { destination: mount.destination, type: 'tmpfs', source: 'tmpfs', options: [...tmpfsDefaults, ...(mount.tmpfsOptions ?? []), access] };
+    return { destination: mount.destination, type: 'bind', source: mount.source, options: [mount.nonRecursive ? 'bind' : 'rbind', mount.propagation || 'rprivate', access] };
+  });
 }
 
 function shmMount(hostConfig: HostConfig) {

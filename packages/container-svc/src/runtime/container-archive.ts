@@ -55,6 +55,10 @@ async function lstatOf(hostPath: string, root?: string): Promise<BigIntStats | u
 
 /** HEAD /containers/{id}/archive: what is at the path; a symlink's target is given as a path of the container. */
 export async function statPath(root: string, path: string, container: string): Promise<PathStat> {
+  return (await statLocated(root, path, container)).stat;
+}
+
+async function statLocated(root: string, path: string, container: string): Promise<{ stat: PathStat; hostPath: string; base: string }> {
   const { hostPath, base } = await locate(root, path);
   const stats = await lstatOf(hostPath, root);
   if (!stats) throw notFound(path, container);
@@ -63,7 +67,7 @@ export async function statPath(root: string, path: string, container: string): P
     const resolved = await resolveInRoot(root, posix.normalize(`/${path}`));
     linkTarget = `/${posix.relative(root, resolved)}`;
   }
-  return { name: base, size: Number(stats.size), mode: fileMode(stats), mtime: new Date(Number(stats.mtimeMs)), linkTarget };
+  return { stat: { name: base, size: Number(stats.size), mode: fileMode(stats), mtime: new Date(Number(stats.mtimeMs)), linkTarget }, hostPath, base };
 }
 
 const deviceNumbers = (rdev: bigint) => ({ devmajor: Number((rdev >> 8n) & 0xfffn), devminor: Number((rdev & 0xffn) | ((rdev >> 12n) & 0xfff00n)) });
@@ -95,8 +99,7 @@ function addEntry(archive: Pack, header: Headers, hostPath: string): Promise<voi
  */
 export async function archivePath(root: string, path: string, container: string): Promise<{ stat: PathStat; tar: Readable }> {
   // Statted first: a missing path is a 404 before any byte of the archive.
-  const pathStat = await statPath(root, path, container);
-  const { hostPath, base } = await locate(root, path);
+  const { stat: pathStat, hostPath, base } = await statLocated(root, path, container);
   const archive = pack();
   const seen = new Map<string, string>();
   // The root itself has no entry: its contents are the archive (as docker export writes it).

@@ -209,7 +209,7 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   async prepareTask(record: ContainerRecord): Promise<PreparedTask> {
-    const { tasks, snapshots } = this.containerd;
+    const { tasks } = this.containerd;
     const id = record.id;
     const io = await prepareTaskIo(this.ioOptions(record));
     const release = async () => {
@@ -218,7 +218,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     };
     let mounts;
     try {
-      ({ mounts } = await snapshots.mounts({ snapshotter: record.snapshotter, key: id }));
+      mounts = await this.rootfsMounts(record);
     } catch (err) {
       await release();
       throw err;
@@ -345,6 +345,11 @@ export class ContainerdRuntime implements ContainerRuntime {
     await this.containerd.tasks.kill({ containerId: id, execId, signal, all: false });
   }
 
+  /** The mounts of the container's writable snapshot over its image's. */
+  private async rootfsMounts(record: ContainerRecord) {
+    return (await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id })).mounts;
+  }
+
   async copyImageContent(record: ContainerRecord, path: string, target: string): Promise<void> {
     await this.withReadOnlyRootfs(record, async (root) => {
       const source = await resolveInRoot(root, path);
@@ -355,7 +360,7 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   async withFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T> {
-    const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
+    const mounts = await this.rootfsMounts(record);
     return withContainerFilesystem(mounts, record.mounts ?? [], this.opts.mountDir, record.id, use);
   }
 
@@ -364,9 +369,9 @@ export class ContainerdRuntime implements ContainerRuntime {
     // The blob must outlive this call until image-svc's manifest references it.
     const { leased, release } = await createLease(this.containerd, { expireAfterMs: 3_600_000 });
     try {
-      const [{ mounts: left }, { mounts: right }] = await Promise.all([
+      const [{ mounts: left }, right] = await Promise.all([
         leased.snapshots.view({ snapshotter: record.snapshotter, key: name, parent: parentChainId }),
-        leased.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id }),
+        this.rootfsMounts(record),
       ]);
       try {
         const { diff } = await leased.diff.diff({ left, right, mediaType: layerMediaType, ref: name, labels: {} });
@@ -384,19 +389,19 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   async changes(record: ContainerRecord): Promise<FilesystemChange[]> {
-    const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
+    const mounts = await this.rootfsMounts(record);
     // An active snapshot's first layer is its writable one.
     const [upper, ...lowers] = layerDirs(mounts);
     return layerChanges(upper, lowers);
   }
 
   async withReadOnlyRootfs<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T> {
-    const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
+    const mounts = await this.rootfsMounts(record);
     return withReadOnlyRootfs(mounts, this.opts.mountDir, record.id, use);
   }
 
   async readContainerFile(record: ContainerRecord, path: string): Promise<string | undefined> {
-    const { mounts } = await this.containerd.snapshots.mounts({ snapshotter: record.snapshotter, key: record.id });
+    const mounts = await this.rootfsMounts(record);
     return readRootfsFile(mounts, path);
   }
 

@@ -1,7 +1,7 @@
 import { mkdir, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '@flotilla/kit';
-import type { MountPoint } from '../core/container-mounts.js';
+import { parentsFirst, type MountPoint } from '../core/container-mounts.js';
 import { layerDirs, type RootfsMount } from './rootfs-files.js';
 import { resolveInRoot } from './rooted-path.js';
 
@@ -48,8 +48,7 @@ export function withContainerFilesystem<T>(mounts: readonly RootfsMount[], binds
     name,
     async (root) => {
       for (const mount of mounts) await runCommand('mount', ['-t', mount.type, ...(mount.options.length ? ['-o', mount.options.join(',')] : []), '--', mount.source, root]);
-      const depth = (path: string) => path.split('/').filter(Boolean).length;
-      for (const bind of [...binds].filter((m) => m.type !== 'tmpfs').sort((a, b) => depth(a.destination) - depth(b.destination))) {
+      for (const bind of parentsFirst(binds.filter((m) => m.type !== 'tmpfs'))) {
         const target = await resolveInRoot(root, bind.destination);
         // As runc does at a start: the mount point is made when the image has none.
         const isDirectory = (await stat(bind.source)).isDirectory();

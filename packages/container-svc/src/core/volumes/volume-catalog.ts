@@ -177,10 +177,8 @@ export class VolumeCatalog {
     const volume = this.get(name);
     if (!mountsFilesystem(volume)) return;
     await this.locks.run(name, async () => {
-      const users = this.mounted.get(name) ?? new Set<string>();
-      if (users.size === 0) await this.deps.mounter.mount(filesystemMountOf(volume.options), this.dataPath(name));
-      users.add(containerId);
-      this.mounted.set(name, users);
+      if (!this.mounted.get(name)?.size) await this.deps.mounter.mount(filesystemMountOf(volume.options), this.dataPath(name));
+      this.addMountUser(name, containerId);
     });
   }
 
@@ -197,9 +195,10 @@ export class VolumeCatalog {
   /** After a restart of this service: the running container's volume is mounted already. */
   adoptMount(name: string, containerId: string): void {
     const volume = this.volumes.get(name);
-    if (!volume || !mountsFilesystem(volume)) return;
-    const users = this.mounted.get(name) ?? new Set<string>();
-    users.add(containerId);
-    this.mounted.set(name, users);
+    if (volume && mountsFilesystem(volume)) this.addMountUser(name, containerId);
+  }
+
+  private addMountUser(name: string, containerId: string): void {
+    this.mounted.set(name, (this.mounted.get(name) ?? new Set<string>()).add(containerId));
   }
 }
