@@ -14,6 +14,8 @@ export interface BenchEngine {
   socket: string;
   /** The digests of those of an image's layers (base first) still on disk, which a pull would not download again. */
   storedLayers(layers: readonly ImageLayer[]): string[];
+  /** The network namespace it dials out from, when it is not the host's. */
+  netns?: string;
 }
 
 const cliEnv = (engine: BenchEngine) => ({ ...process.env, DOCKER_HOST: `unix://${engine.socket}` });

@@ -25,12 +25,14 @@ const megabytes = (bytes: number) => bytes / 1e6;
 
 /**
  * `docker pull` of a ~100 MB multi-layer image from a registry on 127.0.0.1 into each engine,
- * from scratch every time, alternating between the engines.
+ * from scratch every time, alternating between the engines. An engine in a network namespace of its
+ * own pulls from the same registry served in there.
  */
 export async function measurePullThroughput(engines: readonly BenchEngine[], workDir: string): Promise<void> {
   const registry = await startLocalRegistry(join(workDir, 'registry'));
   try {
     const image = await pushBenchImage(registry.address, 'bench/big', 'v1', workDir);
+    for (const { netns } of engines) if (netns) await registry.serveIn(netns);
     const samples = new Map(engines.map((e) => [e.name, [] as number[]]));
     for (let i = 0; i < runs; i++) {
       const order = i % 2 === 0 ? engines : [...engines].reverse();

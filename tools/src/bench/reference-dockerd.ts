@@ -27,7 +27,7 @@ export async function startBenchDockerd(workDir: string): Promise<BenchEngine | 
     const ids = chainIds(layers);
     return layers.filter((_, i) => stores.some((store) => existsSync(join(store, ids[i].replace(':', '/'))))).map((layer) => layer.digest);
   };
-  return { name: 'dockerd', socket: dockerd.socket, storedLayers };
+  return { name: 'dockerd', socket: dockerd.socket, storedLayers, netns: dockerd.netns };
 }
 
 export const stopBenchDockerd = (workDir: string) => stopReferenceDockerd(join(workDir, 'dockerd'));
