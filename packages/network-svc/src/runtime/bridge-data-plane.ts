@@ -98,10 +98,22 @@ export class CniBridgeDataPlane implements BridgeDataPlane {
     }));
   }
 
-  /** Adds or deletes rules of the nat table in one iptables-restore, which takes the lock once. */
-  private async applyNatRules(action: '-A' | '-D', rules: readonly Rule[]): Promise<void> {
+  /**
+   * Adds or deletes rules in one iptables-restore, which takes the lock once and applies all of
+   * them or none: one process instead of two or three per rule.
+   */
+  private async applyRules(action: '-A' | '-D', rules: readonly Rule[]): Promise<void> {
     if (!rules.length) return;
-    await runCommand('iptables-restore', ['-w', '--noflush'], ['*nat', ...rules.map((r) => [action, r.chain, ...r.spec].join(' ')), 'COMMIT', ''].join('\n'));
+    const tables = [...new Set(rules.map((r) => r.table))];
+    const lines = tables.flatMap((table) => [`*${table}`, ...rules.filter((r) => r.table === table).map((r) => [action, r.chain, ...r.spec].join(' ')), 'COMMIT']);
+    await runCommand('iptables-restore', ['-w', '--noflush'], [...lines, ''].join('\n'));
+  }
+
+  /** One call when all the rules are there; one by one, skipping those already gone, when not. */
+  private async deleteRules(rules: readonly Rule[]): Promise<void> {
+    await this.applyRules('-D', rules).catch(async () => {
+      for (const rule of rules) await this.deleteRule(rule);
+    });
   }
 
   async ensureNetwork(network: NetworkRecord): Promise<void> {
@@ -119,7 +131,7 @@ export class CniBridgeDataPlane implements BridgeDataPlane {
 
   async removeNetwork(network: NetworkRecord): Promise<void> {
     if (network.driver !== 'bridge' || !network.bridge) return;
-    for (const rule of this.rulesOf(network)) await this.deleteRule(rule);
+    await this.deleteRules(this.rulesOf(network));
     if (await succeeds('ip', ['link', 'show', 'dev', network.bridge])) await runCommand('ip', ['link', 'del', 'dev', network.bridge]);
   }
 
@@ -146,7 +158,7 @@ export class CniBridgeDataPlane implements BridgeDataPlane {
     const config = this.pluginConfig(network, endpoint);
     const result = await runCniPlugin(this.pluginDir, 'ADD', config, target);
     try {
-      await this.applyNatRules('-A', this.portRules(endpoint, ports));
+      await this.applyRules('-A', this.portRules(endpoint, ports));
     } catch (err) {
       await runCniPlugin(this.pluginDir, 'DEL', { ...config, prevResult: result }, target).catch(() => undefined);
       throw err;
@@ -155,11 +167,7 @@ export class CniBridgeDataPlane implements BridgeDataPlane {
   }
 
   async removeEndpoint(network: NetworkRecord, attachment: AttachmentRecord, endpoint: EndpointRecord, ports: readonly PublishedPort[]): Promise<void> {
-    const rules = this.portRules(endpoint, ports);
-    // One call when all the rules are there; one by one, skipping those already gone, when not.
-    await this.applyNatRules('-D', rules).catch(async () => {
-      for (const rule of rules) await this.deleteRule(rule);
-    });
+    await this.deleteRules(this.portRules(endpoint, ports));
     const target = { containerId: attachment.containerId, netnsPath: attachment.netnsPath, interfaceName: endpoint.interfaceName };
     await runCniPlugin(this.pluginDir, 'DEL', { ...this.pluginConfig(network, endpoint), prevResult: endpoint.cniResult }, target);
   }
