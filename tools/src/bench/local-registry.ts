@@ -1,8 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../fixtures/index.js';
-import { ensureCommand } from '../fixtures/index.js';
+import { ensureCommand, freePort } from '../fixtures/index.js';
 
 export interface LocalRegistry {
   /** `127.0.0.1:<port>`: plain HTTP, which both engines accept for a loopback registry. */
@@ -15,12 +14,10 @@ export interface LocalRegistry {
   stop(): Promise<void>;
 }
 
-interface RegistryProcess {
-  stop(): Promise<void>;
-}
+type Stop = () => Promise<void>;
 
-/** One `docker-registry serve` of `config`, up once its log says it listens. */
-async function serve(config: string, logPath: string, netns?: string): Promise<RegistryProcess> {
+/** One `docker-registry serve` of `config`, up once its log says it listens; resolves to its stop. */
+async function serve(config: string, logPath: string, netns?: string): Promise<Stop> {
   const command = ['setpriv', '--pdeathsig', 'KILL', 'docker-registry', 'serve', config];
   if (netns) execFileSync('nsenter', [`--net=${netns}`, 'ip', 'link', 'set', 'lo', 'up']);
   const [file, ...args] = netns ? ['nsenter', `--net=${netns}`, ...command] : command;
@@ -36,7 +33,7 @@ async function serve(config: string, logPath: string, netns?: string): Promise<R
     await exited;
   };
   for (let waited = 0; waited < 10_000 && running; waited += 100) {
-    if (existsSync(logPath) && readFileSync(logPath, 'utf8').includes('msg="listening on')) return { stop };
+    if (readFileSync(logPath, 'utf8').includes('msg="listening on')) return stop;
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();
@@ -54,14 +51,14 @@ export async function startLocalRegistry(dir: string): Promise<LocalRegistry> {
   const config = join(dir, 'config.yml');
   // JSON is YAML.
   writeFileSync(config, JSON.stringify({ version: '0.1', storage: { filesystem: { rootdirectory: join(dir, 'storage') } }, http: { addr: address } }));
-  const processes = [await serve(config, join(dir, 'registry.log'))];
+  const stops = [await serve(config, join(dir, 'registry.log'))];
   return {
     address,
     serveIn: async (netns) => {
-      processes.push(await serve(config, join(dir, `registry-${processes.length}.log`), netns));
+      stops.push(await serve(config, join(dir, `registry-${stops.length}.log`), netns));
     },
     stop: async () => {
-      await Promise.all(processes.map((p) => p.stop()));
+      await Promise.all(stops.map((stop) => stop()));
     },
   };
 }
