@@ -28,6 +28,7 @@ import {
 import type { ContainerRecord } from '../core/container-record.js';
 import type { ContainerLayer, ContainerRuntime, ExecProcess, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import { mergeEnv } from '../core/image-config-merge.js';
+import { SIGKILL } from '../core/signals.js';
 import { layerDirs, readRootfsFile } from './rootfs-files.js';
 import { layerChanges } from './layer-changes.js';
 import type { FilesystemChange } from '../core/filesystem-changes.js';
@@ -236,6 +237,11 @@ export class ContainerdRuntime implements ContainerRuntime {
         }
         const streams = io.attach();
         const abort = async () => {
+          // The shim waits up to 2 s for the output of a process that never ran, unless it is
+          // killed first: its `runc init` holds the pipes open.
+          await ignoreNotFound(tasks.kill({ containerId: id, signal: SIGKILL, all: false }))
+            .then(() => tasks.wait({ containerId: id }))
+            .catch(() => undefined);
           await ignoreNotFound(tasks.delete({ containerId: id })).catch(() => undefined);
           await release();
         };
