@@ -6,6 +6,7 @@ export * from './content-writer.js';
 export * from './content-reader.js';
 export * from './chain-id.js';
 export * from './unpack.js';
+export * from './fifo-stock.js';
 export * from './task-io.js';
 export * from './events.js';
 export * from './json-any.js';

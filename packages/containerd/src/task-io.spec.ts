@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { FifoStock } from './fifo-stock.js';
 import { prepareTaskIo } from './task-io.js';
 
 async function readAll(stream: Readable): Promise<string> {
@@ -22,12 +23,18 @@ function openShimEnds(paths: { stdin: string; stdout: string; stderr: string }) 
 
 describe('prepareTaskIo', () => {
   let root: string;
-  beforeEach(async () => (root = await mkdtemp(join(tmpdir(), 'task-io-'))));
-  afterEach(() => rm(root, { recursive: true, force: true }));
+  let stockRoot: string;
+  let stock: FifoStock;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'task-io-'));
+    stockRoot = await mkdtemp(join(tmpdir(), 'task-io-stock-'));
+    stock = new FifoStock(join(stockRoot, 'stock'), 4);
+  });
+  afterEach(() => Promise.all([root, stockRoot].map((dir) => rm(dir, { recursive: true, force: true }))));
 
   it('creates FIFOs whose read ends are open before the shim opens its write ends', async () => {
     const directory = join(root, 'web');
-    const io = await prepareTaskIo({ directory, stdin: true });
+    const io = await prepareTaskIo({ directory, stdin: true }, stock);
     expect(io.paths).toEqual({
       stdin: join(directory, 'init-stdin'),
       stdout: join(directory, 'init-stdout'),
@@ -55,14 +62,14 @@ describe('prepareTaskIo', () => {
   });
 
   it('has no stderr with a terminal, and no stdin unless asked', async () => {
-    const io = await prepareTaskIo({ directory: root, processId: 'exec-1', terminal: true });
+    const io = await prepareTaskIo({ directory: root, processId: 'exec-1', terminal: true }, stock);
     expect(io.paths).toEqual({ stdin: '', stdout: join(root, 'exec-1-stdout'), stderr: '', terminal: true });
     await io.dispose();
   });
 
   it('keeps the directory while another process still has FIFOs in it', async () => {
-    const init = await prepareTaskIo({ directory: root });
-    const exec = await prepareTaskIo({ directory: root, processId: 'exec-1' });
+    const init = await prepareTaskIo({ directory: root }, stock);
+    const exec = await prepareTaskIo({ directory: root, processId: 'exec-1' }, stock);
     await exec.dispose();
     expect((await readdir(root)).sort()).toEqual(['init-stderr', 'init-stdout']);
     await init.dispose();
@@ -70,9 +77,18 @@ describe('prepareTaskIo', () => {
   });
 
   it('replaces FIFOs left behind by an earlier run', async () => {
-    const first = await prepareTaskIo({ directory: root });
-    const second = await prepareTaskIo({ directory: root });
+    const first = await prepareTaskIo({ directory: root }, stock);
+    const second = await prepareTaskIo({ directory: root }, stock);
     await first.dispose();
     await second.dispose();
+  });
+
+  it('makes more FIFOs than one batch of its stock holds, each path a FIFO of its own', async () => {
+    const ios = await Promise.all(Array.from({ length: 5 }, (_, i) => prepareTaskIo({ directory: join(root, `c${i}`), stdin: true }, stock)));
+    const paths = ios.flatMap((io) => [io.paths.stdin, io.paths.stdout, io.paths.stderr]);
+    expect(new Set(paths.map((path) => statSync(path).ino)).size).toBe(15);
+    for (const path of paths) expect(statSync(path).isFIFO()).toBe(true);
+    await Promise.all(ios.map((io) => io.dispose()));
+    await expect(readdir(root)).resolves.toEqual([]);
   });
 });

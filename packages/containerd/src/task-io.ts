@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import { closeSync, constants, open, openSync } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { FifoStock } from './fifo-stock.js';
 
 const openFd = promisify(open);
-const execFileAsync = promisify(execFile);
 
 export interface TaskIoOptions {
   /** The container's FIFO directory, created if missing (mode 0700). */
@@ -117,16 +116,14 @@ async function openReadEnds(paths: TaskIoPaths, directory: string): Promise<Task
   }
 }
 
-/** Creates the FIFOs of one process (one `mkfifo` run) and opens their read ends. */
-export async function prepareTaskIo(options: TaskIoOptions): Promise<TaskIo> {
+/** Creates the FIFOs of one process (leftovers of an earlier run with the same ids are replaced) and opens their read ends. */
+export async function prepareTaskIo(options: TaskIoOptions, stock: FifoStock): Promise<TaskIo> {
   const paths = fifoPaths(options);
   const fifos = [paths.stdin, paths.stdout, paths.stderr].filter((path) => path !== '');
   await mkdir(options.directory, { recursive: true, mode: 0o700 });
   const removeFifos = () => Promise.all(fifos.map((path) => rm(path, { force: true })));
-  // Leftovers of an earlier run with the same ids would make mkfifo fail.
-  await removeFifos();
   try {
-    await execFileAsync('mkfifo', ['-m', '600', ...fifos]);
+    await stock.make(fifos);
     return await openReadEnds(paths, options.directory);
   } catch (err) {
     await removeFifos();

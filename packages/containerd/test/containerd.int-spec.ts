@@ -13,6 +13,7 @@ import { isMessage } from '@bufbuild/protobuf';
 import {
   api,
   connectContainerd,
+  FifoStock,
   ignoreNotFound,
   packRuncOptions,
   packRuntimeSpec,
@@ -91,11 +92,13 @@ describeAsRoot('containerd client against a real containerd', () => {
   const daemon = new ManagedContainerd(testDir);
   let client: ContainerdClient;
   let scratch: string;
+  let fifos: FifoStock;
 
   beforeAll(async () => {
     await daemon.start();
     client = connectContainerd({ address: daemon.address, namespace });
     scratch = mkdtempSync(join(tmpdir(), 'cd-int-'));
+    fifos = new FifoStock(join(scratch, 'fifo-stock'));
   });
 
   afterAll(async () => {
@@ -179,7 +182,7 @@ describeAsRoot('containerd client against a real containerd', () => {
           },
         });
 
-        const io = await prepareTaskIo({ directory: join(scratch, 'fifo', containerId) });
+        const io = await prepareTaskIo({ directory: join(scratch, 'fifo', containerId) }, fifos);
         try {
           const started = process.hrtime.bigint();
           await client.tasks.create({ containerId, rootfs: mounts, stdout: io.paths.stdout, stderr: io.paths.stderr });

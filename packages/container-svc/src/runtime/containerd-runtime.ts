@@ -11,6 +11,7 @@ import {
   createLease,
   ignoreNotFound,
   imageIdLabel,
+  FifoStock,
   openTaskIo,
   packJsonAny,
   packRuncOptions,
@@ -120,12 +121,14 @@ export class ContainerdRuntime implements ContainerRuntime {
   /** Files of images' root filesystems that specs were made from, by chain ID (layers never change). */
   private readonly imageFiles = new Map<string, Map<string, string | undefined>>();
   private readonly runtime: { name: string; options: ReturnType<typeof packRuncOptions> };
+  private readonly fifos: FifoStock;
 
   constructor(
     private readonly containerd: ContainerdServices,
     private readonly opts: ContainerdRuntimeOptions,
   ) {
     this.runtime = { name: runcRuntimeName, options: packRuncOptions({ root: opts.runcRoot }) };
+    this.fifos = new FifoStock(join(opts.ioDir, '.stock'));
   }
 
   async create(record: ContainerRecord, image: ResolvedImage, specFor: (rootfs: RootfsFiles) => Promise<object>): Promise<void> {
@@ -212,7 +215,7 @@ export class ContainerdRuntime implements ContainerRuntime {
   async prepareTask(record: ContainerRecord): Promise<PreparedTask> {
     const { tasks } = this.containerd;
     const id = record.id;
-    const io = await prepareTaskIo(this.ioOptions(record));
+    const io = await prepareTaskIo(this.ioOptions(record), this.fifos);
     const release = async () => {
       this.ios.delete(id);
       await io.dispose();
@@ -307,7 +310,7 @@ export class ContainerdRuntime implements ContainerRuntime {
   async exec(record: ContainerRecord, execId: string, options: ExecProcess): Promise<RunningExec> {
     const { tasks } = this.containerd;
     const containerId = record.id;
-    const io = await prepareTaskIo({ directory: join(this.opts.ioDir, containerId), processId: execId, stdin: options.stdin, terminal: options.terminal });
+    const io = await prepareTaskIo({ directory: join(this.opts.ioDir, containerId), processId: execId, stdin: options.stdin, terminal: options.terminal }, this.fifos);
     let created = false;
     const release = async () => {
       if (created) await ignoreNotFound(tasks.deleteProcess({ containerId, execId })).catch(() => undefined);

@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * FIFOs made ahead of need, a batch per `mkfifo` run, and moved into place by rename: Node cannot
+ * make a FIFO itself, and a process spawned for each task or exec costs milliseconds of its start.
+ * The directory must be on the filesystem of the FIFOs' destinations; it is emptied at first use.
+ */
+export class FifoStock {
+  private spare: Promise<string[]> | undefined;
+  private filling: Promise<void> | undefined;
+
+  constructor(
+    private readonly directory: string,
+    private readonly batchSize = 16,
+  ) {}
+
+  /** A FIFO (mode 0600) at each path; one already there is replaced. */
+  async make(paths: readonly string[]): Promise<void> {
+    this.spare ??= rm(this.directory, { recursive: true, force: true }).then(
+      (): string[] => [],
+      (err) => {
+        this.spare = undefined;
+        throw err;
+      },
+    );
+    const spare = await this.spare;
+    while (spare.length < paths.length) await this.fill(spare);
+    const taken = spare.splice(0, paths.length);
+    if (spare.length < this.batchSize / 2) this.fill(spare).catch(() => undefined);
+    await Promise.all(taken.map((from, i) => rename(from, paths[i])));
+  }
+
+  private fill(spare: string[]): Promise<void> {
+    this.filling ??= (async () => {
+      await mkdir(this.directory, { recursive: true, mode: 0o700 });
+      const made = Array.from({ length: this.batchSize }, () => join(this.directory, randomBytes(8).toString('hex')));
+      await execFileAsync('mkfifo', ['-m', '600', ...made]);
+      spare.push(...made);
+    })().finally(() => (this.filling = undefined));
+    return this.filling;
+  }
+}
