@@ -14,7 +14,7 @@ describe('container networking', () => {
     await dockerOk(['run', '-d', '--name', 'conn-web', '--network', 'conn-front', '--network-alias', 'www', '--hostname', 'webhost', image(), 'httpd', '-f', '-p', '80', '-h', '/etc']);
   });
   afterAll(async () => {
-    await docker(['rm', '-f', 'conn-web', 'conn-db', 'conn-plain']);
+    await docker(['rm', '-f', 'conn-web', 'conn-db', 'conn-plain', 'conn-lone']);
     await docker(['network', 'rm', 'conn-front', 'conn-back']);
   });
 
@@ -25,6 +25,9 @@ describe('container networking', () => {
       expect({ name, out: result.stdout, code: result.code }).toEqual({ name, out: 'webhost\n', code: 0 });
     }
     expect((await runOn('conn-front', 'ping', '-c', '1', '-W', '2', 'conn-web')).code).toBe(0);
+    // Programs that name Docker's resolver address themselves (nginx's `resolver 127.0.0.11`) reach it too.
+    const asked = await runOn('conn-front', 'nslookup', 'www', '127.0.0.11');
+    expect(asked.stdout).toContain(`Address: ${await addressOn('conn-web', 'conn-front')}`);
   });
 
   it('keeps containers on another network from resolving or reaching them', async () => {
@@ -48,6 +51,10 @@ describe('container networking', () => {
     expect((await runOn('conn-front', ...wget('http://conn-db/hostname'))).code).not.toBe(0);
 
     await dockerOk(['network', 'connect', '--alias', 'database', 'conn-front', 'conn-db']);
+    // A container that had no resolver gets one when it joins its first user network.
+    await dockerOk(['run', '-d', '--name', 'conn-lone', image(), 'sleep', '60']);
+    await dockerOk(['network', 'connect', 'conn-front', 'conn-lone']);
+    expect(await dockerOk(['exec', 'conn-lone', 'nslookup', 'conn-web', '127.0.0.11'])).toContain(`Address: ${await addressOn('conn-web', 'conn-front')}`);
     const interfaces = await dockerOk(['exec', 'conn-db', 'ip', '-o', '-4', 'addr', 'show']);
     expect(interfaces).toMatch(/eth1 +inet /);
     expect((await runOn('conn-front', ...wget('http://database/hostname'))).code).toBe(0);
@@ -90,8 +97,8 @@ describe('container networking', () => {
     expect(files).toMatch(/^box\n/);
     expect(files).toMatch(/^10\.9\.8\.7\tgateway\.test$/m);
     expect(files).toMatch(/^\d+\.\d+\.\d+\.\d+\tbox$/m);
-    // On user networks the embedded resolver answers, as dockerd's 127.0.0.11 does.
-    expect(files).toMatch(/^nameserver \d+\.\d+\.\d+\.1$/m);
+    // On user networks the embedded resolver answers at 127.0.0.11, as dockerd's does.
+    expect(files).toMatch(/^nameserver 127\.0\.0\.11$/m);
     expect(files).toMatch(/^search corp\.test$/m);
     expect(files).toMatch(/^options .*timeout:2/m);
 

@@ -58,14 +58,28 @@ describe('ContainerAttachments', () => {
     expect(events.published).toEqual(['connect bridge aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa']);
   });
 
-  it('resolves names on user-defined networks, through the gateway', async () => {
-    const { attachments, catalog, names } = await networkService();
+  it('resolves names on user-defined networks, at 127.0.0.11 routed to the gateway', async () => {
+    const { attachments, catalog, names, namespaces } = await networkService();
     const app = await catalog.create({ ...blankNetwork, name: 'app' });
     await attachments.attach(request('a', { endpoints: [endpointOn('app', { aliases: ['db'] })] }));
     const b = await attachments.attach(request('b', { endpoints: [endpointOn(app.id.slice(0, 6))] }));
-    expect(b.nameservers).toEqual([app.ipam[0].gateway]);
+    expect(b.nameservers).toEqual(['127.0.0.11']);
+    expect(namespaces.resolvers.get('/netns/b')).toBe(app.ipam[0].gateway);
     expect(names.resolve('db', b.endpoints[0].endpoint.address)).toEqual(['10.20.1.2']);
     await expect(catalog.remove('app')).rejects.toThrow('has active endpoints');
+  });
+
+  it('gives a container on the default bridge a resolver once it joins a user-defined network, and keeps one while any is left', async () => {
+    const { attachments, catalog, namespaces } = await networkService();
+    const [front, back] = [await catalog.create({ ...blankNetwork, name: 'front' }), await catalog.create({ ...blankNetwork, name: 'back' })];
+    const id = request('a').containerId;
+    await attachments.attach(request('a'));
+    expect(namespaces.resolvers.size).toBe(0);
+    expect((await attachments.connect(id, endpointOn('front'))).nameservers).toEqual(['127.0.0.11']);
+    await attachments.connect(id, endpointOn('back'));
+    expect(namespaces.resolvers.get('/netns/a')).toBe(front.ipam[0].gateway);
+    await attachments.disconnect(id, 'front');
+    expect(namespaces.resolvers.get('/netns/a')).toBe(back.ipam[0].gateway);
   });
 
   it('refuses a taken host port and leaves nothing behind', async () => {

@@ -45,6 +45,9 @@ export interface AttachmentsOptions {
   warn(obj: object, msg: string): void;
 }
 
+/** Where containers find the embedded resolver, as in Docker: the namespace forwards it to the network's gateway. */
+export const resolverAddress = '127.0.0.11';
+
 /** `none` and `bridge`/`default` as Docker names them; anything else is a network's name or ID. */
 function isNone(networkMode: string): boolean {
   return networkMode === 'none';
@@ -116,6 +119,7 @@ export class ContainerAttachments {
         const routed = bridged.findIndex((e) => !this.networkFor(e.network).internal);
         if (routed >= 0 && request.ports.length) attachment.ports = await this.opts.hostPorts.reserve(request.ports.map((p) => this.withHostIp(p, this.networkFor(bridged[routed].network))));
         for (const [i, asking] of bridged.entries()) await this.addEndpoint(attachment, asking, i === routed);
+        await this.pointResolver(attachment);
       } catch (err) {
         await this.undo(attachment);
         throw err;
@@ -176,12 +180,24 @@ export class ContainerAttachments {
   }
 
   private attached(attachment: AttachmentRecord, endpoints: readonly EndpointRecord[]): Attached {
-    const resolving = attachment.endpoints.map((e) => this.opts.catalog.get(e.networkId)!).filter((n) => !n.predefined);
     return {
       endpoints: endpoints.map((endpoint) => ({ network: this.opts.catalog.get(endpoint.networkId)!, endpoint })),
       ports: attachment.ports,
-      nameservers: resolving.length ? [resolving[0].ipam[0].gateway] : [],
+      nameservers: attachment.resolver ? [resolverAddress] : [],
     };
+  }
+
+  /**
+   * Points 127.0.0.11 at the gateway of the first user-defined network the container is on, where
+   * the embedded resolver listens. A namespace with no such network left keeps what it had: the
+   * gateway is an address of the host, still reachable by the default route.
+   */
+  private async pointResolver(attachment: AttachmentRecord): Promise<void> {
+    const resolving = attachment.endpoints.map((e) => this.opts.catalog.get(e.networkId)!).find((n) => !n.predefined);
+    const gateway = resolving?.ipam[0].gateway;
+    if (!gateway || gateway === attachment.resolver) return;
+    await this.opts.namespaces.routeResolver(attachment.netnsPath, gateway);
+    attachment.resolver = gateway;
   }
 
   private async commit(attachment: AttachmentRecord): Promise<void> {
@@ -232,6 +248,10 @@ export class ContainerAttachments {
       if (network.driver !== 'bridge') throw EngineError.forbidden(`container cannot be disconnected from host network or connected to host network`);
       // A container with no way out yet gets its default route here.
       const endpoint = await this.addEndpoint(attachment, asking, !network.internal && !attachment.endpoints.some((e) => e.defaultRoute));
+      await this.pointResolver(attachment).catch(async (err) => {
+        await this.removeEndpoint(attachment, endpoint);
+        throw err;
+      });
       await this.commit(attachment);
       this.opts.events.publish('connect', network, containerId);
       return this.attached(attachment, [endpoint]);
@@ -251,6 +271,7 @@ export class ContainerAttachments {
         this.opts.hostPorts.release(attachment.ports);
         attachment.ports = [];
       }
+      await this.pointResolver(attachment).catch((err) => this.opts.warn({ err, containerId }, 'resolver not re-pointed'));
       await this.commit(attachment);
       this.opts.events.publish('disconnect', network, containerId);
       return network;

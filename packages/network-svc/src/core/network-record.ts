@@ -85,6 +85,8 @@ export interface AttachmentRecord {
   ports: PublishedPort[];
   /** The container's --dns servers, which its embedded resolver forwards to. */
   dnsServers: string[];
+  /** The embedded resolver that 127.0.0.11 reaches in the namespace, once a user-defined network gave it one. */
+  resolver?: string;
 }
 
 export const isUserDefined = (network: NetworkRecord) => !network.predefined;

@@ -15,6 +15,8 @@ export interface NetworkStore {
 export interface NamespaceMaker {
   create(path: string): Promise<void>;
   remove(path: string): Promise<void>;
+  /** Sends the namespace's DNS queries to Docker's resolver address, 127.0.0.11, on to `server` (port 53); a second call re-points them. */
+  routeResolver(path: string, server: string): Promise<void>;
 }
 
 /** The host side of bridge networks: devices, firewall rules and the CNI plugins. */

@@ -1,5 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { resolverAddress } from '../core/container-attachments.js';
 import type { NamespaceMaker } from '../core/ports.js';
 import { runCommand, succeeds } from '@flotilla/kit';
 
@@ -31,6 +32,23 @@ export class NetworkNamespaces implements NamespaceMaker {
       await this.remove(path);
       throw err;
     }
+  }
+
+  /**
+   * DNAT in the namespace's own nat table, which nothing else writes (and so is replaced whole):
+   * 127.0.0.11:53 goes to the server, from the container's address (route_localnet lets a
+   * loopback destination be routed out at all).
+   */
+  async routeResolver(path: string, server: string): Promise<void> {
+    const rules = [
+      '*nat',
+      ...['udp', 'tcp'].map((protocol) => `-A OUTPUT -d ${resolverAddress}/32 -p ${protocol} --dport 53 -j DNAT --to-destination ${server}:53`),
+      `-A POSTROUTING -s 127.0.0.0/8 -d ${server}/32 -j MASQUERADE`,
+      'COMMIT',
+      '',
+    ];
+    const script = 'echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet && exec iptables-restore -w';
+    await runCommand('nsenter', [`--net=${path}`, 'sh', '-c', script], rules.join('\n'));
   }
 
   /** Unbinds and deletes; a namespace that is already gone is fine. */

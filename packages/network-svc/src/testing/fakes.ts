@@ -55,11 +55,17 @@ export class FakeDataPlane implements BridgeDataPlane {
 
 export class FakeNamespaces implements NamespaceMaker {
   readonly paths = new Set<string>();
+  /** The server each namespace's 127.0.0.11 reaches. */
+  readonly resolvers = new Map<string, string>();
   async create(path: string) {
     this.paths.add(path);
   }
   async remove(path: string) {
     this.paths.delete(path);
+    this.resolvers.delete(path);
+  }
+  async routeResolver(path: string, server: string) {
+    this.resolvers.set(path, server);
   }
 }
 
