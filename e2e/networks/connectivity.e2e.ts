@@ -18,9 +18,9 @@ describe('container networking', () => {
     await docker(['network', 'rm', 'conn-front', 'conn-back']);
   });
 
-  it('lets containers on a user network reach each other by name, alias and short ID', async () => {
+  it('lets containers on a user network reach each other by name, alias and short ID, also followed by the network name', async () => {
     const id = (await dockerOk(['inspect', '-f', '{{.Id}}', 'conn-web'])).trim();
-    for (const name of ['conn-web', 'www', id.slice(0, 12)]) {
+    for (const name of ['conn-web', 'www', id.slice(0, 12), 'conn-web.conn-front']) {
       const result = await runOn('conn-front', ...wget(`http://${name}/hostname`));
       expect({ name, out: result.stdout, code: result.code }).toEqual({ name, out: 'webhost\n', code: 0 });
     }

@@ -81,8 +81,9 @@ export class ContainerAttachments {
 
   /** Only user-defined networks resolve names; the default bridge does not, as in Docker. */
   private publishNames(attachment: AttachmentRecord): void {
-    const resolving = attachment.endpoints.filter((e) => this.opts.catalog.get(e.networkId)?.predefined === false);
-    this.opts.names.set({ ...attachment, endpoints: resolving });
+    const networks = attachment.endpoints.map((e) => this.opts.catalog.get(e.networkId)).filter((n): n is NetworkRecord => n?.predefined === false);
+    const resolving = attachment.endpoints.filter((e) => networks.some((n) => n.id === e.networkId));
+    this.opts.names.set({ ...attachment, endpoints: resolving }, new Map(networks.map((n) => [n.id, n.name])));
   }
 
   get(containerId: string): AttachmentRecord | undefined {

@@ -7,15 +7,26 @@ const attachment = (containerId: string, containerName: string, endpoints: Endpo
 
 describe('DnsNames', () => {
   const names = new DnsNames();
-  names.set(attachment('1'.repeat(64), 'web', [endpoint('front', '10.1.0.2', ['www'])]));
-  names.set(attachment('2'.repeat(64), 'proxy', [endpoint('front', '10.1.0.3'), endpoint('back', '10.2.0.2')], ['9.9.9.9']));
-  names.set(attachment('3'.repeat(64), 'db', [endpoint('back', '10.2.0.3')]));
+  const networkNames = new Map([
+    ['front', 'Front-Net'],
+    ['back', 'back-net'],
+  ]);
+  names.set(attachment('1'.repeat(64), 'web', [endpoint('front', '10.1.0.2', ['www'])]), networkNames);
+  names.set(attachment('2'.repeat(64), 'proxy', [endpoint('front', '10.1.0.3'), endpoint('back', '10.2.0.2')], ['9.9.9.9']), networkNames);
+  names.set(attachment('3'.repeat(64), 'db', [endpoint('back', '10.2.0.3')]), networkNames);
 
   it('answers names, aliases and short IDs on the networks the asking container shares', () => {
     expect(names.resolve('web', '10.1.0.3')).toEqual(['10.1.0.2']);
     expect(names.resolve('WWW.', '10.1.0.3')).toEqual(['10.1.0.2']);
     expect(names.resolve('111111111111', '10.1.0.3')).toEqual(['10.1.0.2']);
     expect(names.resolve('db', '10.2.0.2')).toEqual(['10.2.0.3']);
+  });
+
+  it('answers a name followed by its network’s name on that network only', () => {
+    expect(names.resolve('www.front-net', '10.1.0.3')).toEqual(['10.1.0.2']);
+    expect(names.resolve('db.BACK-NET.', '10.2.0.2')).toEqual(['10.2.0.3']);
+    expect(names.resolve('proxy.back-net', '10.1.0.2')).toEqual([]);
+    expect(names.resolve('web.back-net', '10.2.0.2')).toEqual([]);
   });
 
   it('answers nothing about networks the asking container is not on', () => {

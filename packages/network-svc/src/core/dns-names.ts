@@ -13,10 +13,15 @@ export function dnsNamesOf(attachment: AttachmentRecord, endpoint: EndpointRecor
  */
 export class DnsNames {
   private readonly attachments = new Map<string, AttachmentRecord>();
+  private readonly networkNames = new Map<string, string>();
 
-  /** The container's names, with its endpoints on the networks that resolve names (user-defined ones). */
-  set(attachment: AttachmentRecord): void {
+  /**
+   * The container's names, with its endpoints on the networks that resolve names (user-defined
+   * ones) and those networks' names: `name.network` is a name on that network, as in Docker.
+   */
+  set(attachment: AttachmentRecord, networkNames: ReadonlyMap<string, string>): void {
     this.attachments.set(attachment.containerId, attachment);
+    for (const [id, name] of networkNames) this.networkNames.set(id, name.toLowerCase());
   }
 
   delete(containerId: string): void {
@@ -46,7 +51,9 @@ export class DnsNames {
     for (const attachment of this.attachments.values()) {
       for (const endpoint of attachment.endpoints) {
         if (!networks.has(endpoint.networkId)) continue;
-        if (dnsNamesOf(attachment, endpoint).some((n) => n.toLowerCase() === wanted)) addresses.push(endpoint.address);
+        const suffix = `.${this.networkNames.get(endpoint.networkId)}`;
+        const onNetwork = wanted.endsWith(suffix) ? wanted.slice(0, -suffix.length) : undefined;
+        if (dnsNamesOf(attachment, endpoint).some((n) => [wanted, onNetwork].includes(n.toLowerCase()))) addresses.push(endpoint.address);
       }
     }
     return addresses;
