@@ -69,6 +69,27 @@ describe('volumes and bind mounts in containers', () => {
     expect(refused.stderr).toContain(`invalid mount config for type "bind": bind source path does not exist: ${join(hostDir, 'absent')}`);
   });
 
+  it('propagates host mounts into a shared bind, and refuses one whose host mount does not propagate', async () => {
+    const dir = join(hostDir, 'propagating');
+    mkdirSync(join(dir, 'later'), { recursive: true });
+    execFileSync('mount', ['--bind', dir, dir]);
+    try {
+      execFileSync('mount', ['--make-private', dir]);
+      const refused = await docker(['run', '--rm', '--mount', `type=bind,source=${dir},target=/p,bind-propagation=rshared`, image(), 'true']);
+      expect(refused.stderr).toContain(`path ${dir} is mounted on ${dir} but it is not a shared mount`);
+      expect((await docker(['run', '--rm', '-v', `${dir}:/p:rslave`, image(), 'true'])).stderr).toContain('but it is not a shared or slave mount');
+
+      execFileSync('mount', ['--make-shared', dir]);
+      await dockerOk(['run', '-d', '--name', 'propagation', '--mount', `type=bind,source=${dir},target=/p,bind-propagation=rshared`, image(), 'sleep', '60']);
+      execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', join(dir, 'later')]);
+      // Mounted on the host after the start, seen in the container.
+      expect(await dockerOk(['exec', 'propagation', 'grep', '-c', ' /p/later ', '/proc/mounts'])).toBe('1\n');
+    } finally {
+      await docker(['rm', '-f', 'propagation']);
+      execFileSync('umount', ['-R', dir]);
+    }
+  });
+
   it('writes to volumes of a --read-only container, and to its --mount tmpfs', async () => {
     const result = await docker(['run', '--rm', '--read-only', '-v', 'writable:/w', '--mount', 'type=tmpfs,target=/t,tmpfs-size=1m', image(), 'sh', '-c', 'echo x > /w/f && echo x > /t/f && echo ok; grep " /t " /proc/mounts; echo y > /f']);
     expect(result.stdout).toMatch(/^ok\ntmpfs \/t tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k/);

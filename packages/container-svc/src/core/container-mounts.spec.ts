@@ -51,6 +51,20 @@ describe('containers with volumes and binds', () => {
     expect(hostPaths.paths.has('/made/here')).toBe(true);
   });
 
+  it('starts a shared or slave bind only from a host mount that propagates, with dockerd\'s errors', async () => {
+    const { lifecycle, hostPaths } = setup();
+    hostPaths.rootPropagation = 'private';
+    const shared = await lifecycle.create('', { Image: 'busybox', HostConfig: { Mounts: [{ Type: 'bind', Source: '/srv', Target: '/s', BindOptions: { Propagation: 'rshared' } }] } });
+    const slave = await lifecycle.create('', { Image: 'busybox', HostConfig: { Binds: ['/srv:/s:rslave'] } });
+    await expect(lifecycle.start(shared.id)).rejects.toMatchObject({ kind: 'internal', message: 'path /srv is mounted on / but it is not a shared mount' });
+    await expect(lifecycle.start(slave.id)).rejects.toMatchObject({ message: 'path /srv is mounted on / but it is not a shared or slave mount' });
+    hostPaths.rootPropagation = 'slave';
+    await expect(lifecycle.start(shared.id)).rejects.toThrow('not a shared mount');
+    await lifecycle.start(slave.id);
+    hostPaths.rootPropagation = 'shared';
+    await lifecycle.start(shared.id);
+  });
+
   it('copies the mounts of --volumes-from, read-only when asked, and removes anonymous volumes with an --rm container', async () => {
     const { lifecycle, runtime, volumes } = setup();
     const source = await lifecycle.create('', { Image: 'busybox', Volumes: { '/shared': {} }, HostConfig: { Binds: ['/srv:/srv'], Mounts: [{ Type: 'tmpfs', Target: '/t' }] } });

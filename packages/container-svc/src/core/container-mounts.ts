@@ -41,11 +41,31 @@ export function writableAt(readonlyRootfs: boolean, mounts: readonly MountPoint[
   return mounts.some((m) => m.rw && (clean === m.destination || clean.startsWith(`${m.destination}/`)));
 }
 
+/** How the host mount holding a path propagates: what a bind mount's own propagation can build on. */
+export interface SourceMount {
+  /** Where that mount is mounted. */
+  mountPoint: string;
+  shared: boolean;
+  slave: boolean;
+}
+
 /** The host's side of bind mounts. */
 export interface HostPaths {
   exists(path: string): Promise<boolean>;
   /** mkdir -p, as dockerd makes a missing -v source. */
   makeDirectory(path: string): Promise<void>;
+  /** The mount that holds the path (symlinks followed). */
+  sourceMount(path: string): Promise<SourceMount>;
+}
+
+/** Bind propagation a source mount must allow, as dockerd checks it at start. */
+async function checkPropagation(hostPaths: HostPaths, bind: MountPoint): Promise<void> {
+  const shared = bind.propagation === 'shared' || bind.propagation === 'rshared';
+  const slave = bind.propagation === 'slave' || bind.propagation === 'rslave';
+  if (!shared && !slave) return;
+  const source = await hostPaths.sourceMount(bind.source);
+  if (shared && !source.shared) throw new EngineError('internal', `path ${bind.source} is mounted on ${source.mountPoint} but it is not a shared mount`);
+  if (slave && !source.shared && !source.slave) throw new EngineError('internal', `path ${bind.source} is mounted on ${source.mountPoint} but it is not a shared or slave mount`);
 }
 
 type Volumes = Pick<VolumeCatalog, 'claim' | 'release' | 'get' | 'dataPath' | 'isEmpty' | 'mount' | 'unmount' | 'remove' | 'reference' | 'adoptMount'>;
@@ -128,8 +148,9 @@ export class ContainerMounts {
 
   /** The container starts: missing -v sources are made, volumes with options get their filesystem; a failure unmounts what was mounted. */
   async mount(containerId: string, mounts: readonly MountPoint[]): Promise<void> {
-    for (const bind of mounts.filter((m) => m.createSource)) {
-      if (!(await this.deps.hostPaths.exists(bind.source))) await this.deps.hostPaths.makeDirectory(bind.source);
+    for (const bind of mounts.filter((m) => m.type === 'bind')) {
+      if (bind.createSource && !(await this.deps.hostPaths.exists(bind.source))) await this.deps.hostPaths.makeDirectory(bind.source);
+      await checkPropagation(this.deps.hostPaths, bind);
     }
     const done: MountPoint[] = [];
     try {

@@ -1,5 +1,6 @@
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
 import type { HostPaths } from '../core/container-mounts.js';
+import { mountHolding } from './mount-table.js';
 
 export const hostPaths: HostPaths = {
   exists: (path) => lstat(path).then(
@@ -9,4 +10,5 @@ export const hostPaths: HostPaths = {
   makeDirectory: async (path) => {
     await mkdir(path, { recursive: true, mode: 0o755 });
   },
+  sourceMount: async (path) => mountHolding(await realpath(path)),
 };

@@ -377,4 +377,9 @@ export class FakeHostPaths implements HostPaths {
   async makeDirectory(path: string) {
     this.paths.add(path);
   }
+  /** Every path is on `/`, a mount with this propagation. */
+  rootPropagation: 'shared' | 'slave' | 'private' = 'shared';
+  async sourceMount() {
+    return { mountPoint: '/', shared: this.rootPropagation === 'shared', slave: this.rootPropagation === 'slave' };
+  }
 }
