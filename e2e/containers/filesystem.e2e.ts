@@ -170,6 +170,20 @@ describe('docker cp, diff, export and commit', () => {
     }
   });
 
+  it('lists every file of the image as deleted in a directory the container removed and made again', async () => {
+    const imageBin = (await dockerOk(['run', '--rm', image(), 'ls', '-A', '/bin'])).split('\n').filter(Boolean);
+    // Overlay marks such a directory opaque: the image's files are hidden, not each whited out.
+    const id = (await dockerOk(['run', '-d', image(), 'sh', '-c', 'mkdir /x && cp /bin/busybox /x/busybox && /x/busybox rm -rf /bin && /x/busybox mkdir /bin && /x/busybox touch /bin/only && /x/busybox sleep 60'])).trim();
+    try {
+      for (let waited = 0; !(await dockerOk(['diff', id])).includes('/bin/only') && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      const diff = (await dockerOk(['diff', id])).split('\n').filter(Boolean);
+      expect(diff).toEqual(expect.arrayContaining(['A /x', 'C /bin', 'A /bin/only', 'D /bin/ls', 'D /bin/busybox']));
+      expect(diff.filter((line) => line.startsWith('D /bin/')).sort()).toEqual(imageBin.map((name) => `D /bin/${name}`).sort());
+    } finally {
+      await docker(['rm', '-f', id]);
+    }
+  });
+
   it('commits a container into an image that runs with its changes, its --change and its message', async () => {
     const id = (await dockerOk(['run', '-d', image(), 'sh', '-c', 'echo committed > /marker && rm /bin/ls && sleep 60'])).trim();
     try {

@@ -3,7 +3,7 @@
 # what the test suite uses (busybox-static for test images, a docker CLI, local registries with
 # htpasswd and token auth). Idempotent and quiet.
 set -euo pipefail
-packages=(containerd runc containernetworking-plugins nats-server iptables iproute2 util-linux bzip2 xz-utils zstd tini)
+packages=(containerd runc containernetworking-plugins nats-server iptables iproute2 util-linux bzip2 xz-utils zstd tini attr)
 if [ "${1:-}" = --for-tests ]; then
   packages+=(busybox-static docker-registry apache2-utils openssl)
   # Any docker CLI will do; Debian's comes with docker.io (its daemon is never started here).

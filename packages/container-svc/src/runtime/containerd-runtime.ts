@@ -31,9 +31,9 @@ import type { ContainerLayer, ContainerRuntime, ExecProcess, PreparedTask, Recov
 import { mergeEnv } from '../core/image-config-merge.js';
 import { SIGKILL } from '../core/signals.js';
 import { layerDirs, readRootfsFile } from './rootfs-files.js';
-import { layerChanges } from './layer-changes.js';
+import { layerChanges, opaqueDirectories } from './layer-changes.js';
 import type { FilesystemChange } from '../core/filesystem-changes.js';
-import { withContainerFilesystem, withReadOnlyRootfs } from './rootfs-view.js';
+import { withContainerFilesystem, withReadOnlyLayers, withReadOnlyRootfs } from './rootfs-view.js';
 import { resolveInRoot } from './rooted-path.js';
 import { runCommand, type Instant } from '@flotilla/kit';
 import { timedOutProbe, type ProbeResult } from '../core/health-monitor.js';
@@ -401,7 +401,10 @@ export class ContainerdRuntime implements ContainerRuntime {
     const mounts = await this.rootfsMounts(record);
     // An active snapshot's first layer is its writable one.
     const [upper, ...lowers] = layerDirs(mounts);
-    return layerChanges(upper, lowers);
+    const opaque = await opaqueDirectories(upper);
+    // The image as the container started from it: one layer is its own view, more are merged.
+    if (lowers.length <= 1) return layerChanges(upper, lowers[0], opaque);
+    return withReadOnlyLayers(lowers, this.opts.mountDir, `${record.id}-image`, (image) => layerChanges(upper, image, opaque));
   }
 
   async withReadOnlyRootfs<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Promise<T> {

@@ -26,10 +26,14 @@ async function withMountedDir<T>(mountDir: string, name: string, mountAll: (root
  * as an overlay of lower layers only, so nothing can change them.
  */
 export function withReadOnlyRootfs<T>(mounts: readonly RootfsMount[], mountDir: string, name: string, use: (root: string) => Promise<T>): Promise<T> {
-  const layers = layerDirs(mounts);
+  return withReadOnlyLayers(layerDirs(mounts), mountDir, `${name}-ro`, use);
+}
+
+/** Runs `use` with the layer directories (topmost first) merged and mounted read-only. */
+export function withReadOnlyLayers<T>(layers: readonly string[], mountDir: string, name: string, use: (root: string) => Promise<T>): Promise<T> {
   return withMountedDir(
     mountDir,
-    `${name}-ro`,
+    name,
     async (root) => {
       if (layers.length === 1) await runCommand('mount', ['--bind', '-o', 'ro', '--', layers[0], root]);
       else await runCommand('mount', ['-t', 'overlay', '-o', `ro,lowerdir=${layers.join(':')}`, '--', 'overlay', root]);
