@@ -50,9 +50,11 @@ export async function layerChanges(upper: string, image: string | undefined, opa
         continue;
       }
       const below = added || !image ? undefined : await lstatIfExists(join(image, child));
+      // A directory that hides the image's entries has changed, whatever its attributes.
+      const hides = stats.isDirectory() && (hidesImage || opaque.has(child));
       if (!below) changes.push({ path: child, kind: 'added' });
-      else if (!(stats.isDirectory() && sameDirectory(stats, below))) changes.push({ path: child, kind: 'changed' });
-      if (stats.isDirectory()) await walk(child, !below?.isDirectory(), hidesImage || opaque.has(child));
+      else if (!(stats.isDirectory() && !hides && sameDirectory(stats, below))) changes.push({ path: child, kind: 'changed' });
+      if (stats.isDirectory()) await walk(child, !below?.isDirectory(), hides);
     }
     if (hidesImage && !added && image) {
       const kept = new Set(names);
