@@ -49,6 +49,7 @@ describe('networkFromRequest', () => {
     [{ options: { 'com.docker.network.bridge.name': 'a-name-far-too-long' } }, 'invalid', 'invalid bridge name a-name-far-too-long'],
     [{ options: { 'com.docker.network.driver.mtu': 'big' } }, 'invalid', 'invalid MTU big'],
     [{ enableIpv6: true }, 'not-implemented', 'IPv6 networks are not supported'],
+    [{ ipamConfigs: [...subnet('10.5.0.0/24').ipamConfigs, ...subnet('10.6.0.0/24').ipamConfigs] }, 'forbidden', "bridge driver doesn't support multiple subnets"],
   ])('refuses %j as dockerd does', (over, kind, message) => {
     expect(make(over)).toThrow(expect.objectContaining({ kind, message: expect.stringContaining(message) }));
   });

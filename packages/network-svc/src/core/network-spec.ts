@@ -86,7 +86,8 @@ export function networkFromRequest(request: NetworkCreateRequest, id: string, cr
   if (request.ipamDriver !== '' && request.ipamDriver !== 'default') throw EngineError.notFound(`plugin "${request.ipamDriver}" not found`);
   const ipv6Configs = request.ipamConfigs.filter((c) => c.subnet.includes(':'));
   if (request.enableIpv6 || ipv6Configs.length) throw EngineError.notImplemented('IPv6 networks are not supported by this engine yet');
-  if (request.ipamConfigs.length > 1) throw EngineError.notImplemented('more than one IPv4 subnet on a network is not supported by this engine yet');
+  // dockerd's bridge driver takes one IPv4 subnet (and one IPv6, beside it).
+  if (request.ipamConfigs.length > 1) throw EngineError.forbidden("bridge driver doesn't support multiple subnets");
   for (const config of request.ipamConfigs) {
     if (!config.subnet && (config.gateway || config.ipRange || Object.keys(config.auxAddresses).length)) {
       throw EngineError.invalid('a gateway, ip-range or auxiliary address needs a subnet');
