@@ -89,6 +89,26 @@ describe('container networking', () => {
     }
   });
 
+  it('gives containers on a network with IPv6 an address of each family, reachable by name over IPv6', async () => {
+    await dockerOk(['network', 'create', '--ipv6', '--subnet', 'fd00:e2e::/64', 'conn-v6']);
+    try {
+      await dockerOk(['run', '-d', '--name', 'conn-v6-a', '--network', 'conn-v6', image(), 'sleep', '60']);
+      const [a] = JSON.parse(await dockerOk(['inspect', 'conn-v6-a']));
+      expect(a.NetworkSettings.Networks['conn-v6']).toMatchObject({ GlobalIPv6Address: 'fd00:e2e::2', GlobalIPv6PrefixLen: 64, IPv6Gateway: 'fd00:e2e::1', IPAddress: expect.stringMatching(/^\d+\./) });
+      const out = await dockerOk(['run', '--rm', '--network', 'conn-v6', '--ip6', 'fd00:e2e::99', image(), 'sh', '-c', 'ip -6 addr show eth0; grep fd00 /etc/hosts; ping6 -c 1 -W 2 conn-v6-a']);
+      expect(out).toMatch(/inet6 fd00:e2e::99\/64 scope global/);
+      expect(out).toMatch(/^fd00:e2e::99\t/m);
+      expect(out).toContain('64 bytes from fd00:e2e::2');
+      const [network] = JSON.parse(await dockerOk(['network', 'inspect', 'conn-v6']));
+      expect(network.EnableIPv6).toBe(true);
+      expect(network.IPAM.Config).toContainEqual({ Subnet: 'fd00:e2e::/64' });
+      expect(Object.values(network.Containers)).toContainEqual(expect.objectContaining({ Name: 'conn-v6-a', IPv6Address: 'fd00:e2e::2/64' }));
+    } finally {
+      await docker(['rm', '-f', 'conn-v6-a']);
+      await docker(['network', 'rm', 'conn-v6']);
+    }
+  });
+
   it('writes /etc/hosts, resolv.conf and hostname as dockerd does', async () => {
     const files = await dockerOk([
       'run', '--rm', '--network', 'conn-front', '--hostname', 'box', '--add-host', 'gateway.test:10.9.8.7', '--dns-search', 'corp.test', '--dns-option', 'timeout:2',

@@ -32,7 +32,7 @@ export function networkJson(network: Network): Record<string, unknown> {
     ConfigFrom: { Network: '' },
     ConfigOnly: false,
     Containers: Object.fromEntries(
-      network.endpoints.map((e) => [e.containerId, { Name: e.containerName, EndpointID: e.endpointId, MacAddress: e.macAddress, IPv4Address: e.ipv4Address, IPv6Address: '' }]),
+      network.endpoints.map((e) => [e.containerId, { Name: e.containerName, EndpointID: e.endpointId, MacAddress: e.macAddress, IPv4Address: e.ipv4Address, IPv6Address: e.ipv6Address }]),
     ),
     Options: network.options,
     Labels: network.labels,

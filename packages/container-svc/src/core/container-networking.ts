@@ -20,7 +20,7 @@ export function fileSettings(record: ContainerRecord): ContainerFileSettings {
     hostNetwork: hostConfig.NetworkMode === 'host',
     extraHosts: hostConfig.ExtraHosts ?? [],
     dns: { servers: hostConfig.Dns ?? [], search: hostConfig.DnsSearch ?? [], options: hostConfig.DnsOptions ?? [] },
-    network: record.attached && { addresses: record.attached.endpoints.map((e) => e.ipv4Address), nameservers: record.attached.nameservers },
+    network: record.attached && { addresses: record.attached.endpoints.flatMap((e) => [e.ipv4Address, ...(e.ipv6Address ? [e.ipv6Address] : [])]), nameservers: record.attached.nameservers },
   };
 }
 

@@ -124,6 +124,7 @@ export function endpointRequest(network: string, endpoint: EndpointConfig): Endp
     aliases: endpoint.Aliases ?? [],
     ipv4Address: endpoint.IPAMConfig?.IPv4Address ?? '',
     macAddress: endpoint.MacAddress ?? '',
+    ipv6Address: endpoint.IPAMConfig?.IPv6Address ?? '',
   };
 }
 

@@ -67,6 +67,8 @@ export interface EndpointRequest {
   aliases: string[];
   ipv4Address: string;
   macAddress: string;
+  /** --ip6 (IPAMConfig.IPv6Address). */
+  ipv6Address: string;
 }
 
 /** A container's interface on a network, as network-svc made it. */
@@ -81,6 +83,11 @@ export interface NetworkEndpoint {
   aliases: string[];
   dnsNames: string[];
   requestedIpv4Address: string;
+  /** Empty on a network without IPv6. */
+  ipv6Address: string;
+  ipv6PrefixLength: number;
+  ipv6Gateway: string;
+  requestedIpv6Address: string;
 }
 
 /** What network-svc gave one run of a container. */

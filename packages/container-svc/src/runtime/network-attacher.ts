@@ -3,7 +3,8 @@ import type { AttachRequest, EndpointRequest, NetworkAttacher, NetworkAttachment
 
 function endpointOf(message: networkV1.Endpoint): NetworkEndpoint {
   const { networkId, networkName, endpointId, ipv4Address, ipv4PrefixLength, gateway, macAddress, aliases, dnsNames, requestedIpv4Address } = message;
-  return { networkId, networkName, endpointId, ipv4Address, ipv4PrefixLength, gateway, macAddress, aliases, dnsNames, requestedIpv4Address };
+  const { ipv6Address, ipv6PrefixLength, ipv6Gateway, requestedIpv6Address } = message;
+  return { networkId, networkName, endpointId, ipv4Address, ipv4PrefixLength, gateway, macAddress, aliases, dnsNames, requestedIpv4Address, ipv6Address, ipv6PrefixLength, ipv6Gateway, requestedIpv6Address };
 }
 
 /** network-svc makes the namespace a container's task joins, its interfaces and its published ports. */

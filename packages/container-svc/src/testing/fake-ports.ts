@@ -271,6 +271,10 @@ export class FakeNetwork implements NetworkAttacher {
       aliases: request.aliases,
       dnsNames: [],
       requestedIpv4Address: request.ipv4Address,
+      ipv6Address: request.ipv6Address,
+      ipv6PrefixLength: request.ipv6Address ? 64 : 0,
+      ipv6Gateway: '',
+      requestedIpv6Address: request.ipv6Address,
     };
   }
 }

@@ -82,6 +82,21 @@ describe('ContainerAttachments', () => {
     expect(namespaces.resolvers.get('/netns/a')).toBe(back.ipam[0].gateway);
   });
 
+  it('gives containers on a network with IPv6 an address of both families, by name too, and takes it back', async () => {
+    const { attachments, catalog, names } = await networkService();
+    const ipamConfigs = [{ subnet: 'fd00:77::/64', ipRange: '', gateway: '', auxAddresses: {} }];
+    await catalog.create({ ...blankNetwork, name: 'dual', enableIpv6: true, ipamConfigs });
+    const a = await attachments.attach(request('a', { endpoints: [endpointOn('dual', { aliases: ['web'] })] }));
+    expect(a.endpoints[0].endpoint.ipv6).toEqual({ address: 'fd00:77::2', prefixLength: 64, gateway: 'fd00:77::1' });
+    const b = await attachments.attach(request('b', { endpoints: [endpointOn('dual', { ipv6Address: 'fd00:77::99' })] }));
+    expect(b.endpoints[0].endpoint.ipv6).toMatchObject({ address: 'fd00:77::99', requested: 'fd00:77::99' });
+    expect(names.resolve('web', b.endpoints[0].endpoint.address, 6)).toEqual(['fd00:77::2']);
+    await expect(attachments.attach(request('c', { endpoints: [endpointOn('dual', { ipv6Address: 'fd00:77::99' })] }))).rejects.toThrow('Address already in use');
+    await expect(attachments.attach(request('c', { endpoints: [endpointOn('bridge', { ipv6Address: 'fd00:77::5' })] }))).rejects.toThrow('user specified IP address is supported only');
+    await attachments.detach(request('b').containerId);
+    expect((await attachments.attach(request('c', { endpoints: [endpointOn('dual', { ipv6Address: 'fd00:77::99' })] }))).endpoints[0].endpoint.ipv6?.address).toBe('fd00:77::99');
+  });
+
   it('refuses a taken host port and leaves nothing behind', async () => {
     const { attachments, dataPlane, namespaces, hostPorts, catalog } = await networkService();
     hostPorts.taken.add(8080);

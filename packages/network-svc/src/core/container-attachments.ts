@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { KeyedLock } from '@flotilla/kit';
 import { EngineError } from '@flotilla/proto';
 import type { DnsNames } from './dns-names.js';
+import { ipv6Gateway } from './network-spec.js';
 import { macForAddress, parseIpv4 } from './ipv4.js';
 import type { NetworkCatalog } from './network-catalog.js';
 import type { AttachmentRecord, EndpointRecord, NetworkRecord, PortRequest, PublishedPort } from './network-record.js';
@@ -13,6 +14,8 @@ export interface EndpointRequest {
   aliases: string[];
   ipv4Address: string;
   macAddress: string;
+  /** --ip6, on a network with IPv6. */
+  ipv6Address?: string;
 }
 
 export interface AttachRequest {
@@ -69,7 +72,10 @@ export class ContainerAttachments {
   /** Takes back the addresses and ports recorded before a restart; the interfaces are still there. */
   async load(): Promise<void> {
     for (const attachment of await this.opts.store.listAttachments()) {
-      for (const endpoint of attachment.endpoints) this.opts.catalog.allocator(endpoint.networkId)?.claim(endpoint.address);
+      for (const endpoint of attachment.endpoints) {
+        this.opts.catalog.allocator(endpoint.networkId)?.claim(endpoint.address);
+        if (endpoint.ipv6) this.opts.catalog.ipv6Allocator(endpoint.networkId)?.claim(endpoint.ipv6.address);
+      }
       attachment.ports = await this.opts.hostPorts.reserve(attachment.ports.map((p) => ({ ...p, hostPortStart: p.hostPort, hostPortEnd: p.hostPort }))).catch((err) => {
         this.opts.warn({ err, containerId: attachment.containerId }, 'published ports not held again');
         return attachment.ports;
@@ -141,6 +147,18 @@ export class ContainerAttachments {
     return { ...port, hostIp: port.hostIp || fallback };
   }
 
+  /** The endpoint's IPv6 address on a network with IPv6: the one asked for (--ip6) or the next free one. */
+  private ipv6Endpoint(network: NetworkRecord, asking: EndpointRequest): EndpointRecord['ipv6'] {
+    const allocator = this.opts.catalog.ipv6Allocator(network.id);
+    if (!allocator || !network.ipv6) {
+      if (asking.ipv6Address) throw EngineError.invalid('user specified IP address is supported only when connecting to networks with user configured subnets');
+      return undefined;
+    }
+    const address = asking.ipv6Address ? allocator.claim(asking.ipv6Address) : allocator.allocate(network.name);
+    const prefixLength = Number(network.ipv6.subnet.split('/')[1]);
+    return { address, prefixLength, gateway: ipv6Gateway(network.ipv6), ...(asking.ipv6Address ? { requested: asking.ipv6Address } : {}) };
+  }
+
   /** Gives the container an address on the network and its interface in the namespace. */
   private async addEndpoint(attachment: AttachmentRecord, asking: EndpointRequest, defaultRoute: boolean): Promise<EndpointRecord> {
     const network = this.networkFor(asking.network);
@@ -155,6 +173,13 @@ export class ContainerAttachments {
     } else {
       address = allocator.allocate(network.name);
     }
+    let ipv6: EndpointRecord['ipv6'];
+    try {
+      ipv6 = this.ipv6Endpoint(network, asking);
+    } catch (err) {
+      allocator.release(address);
+      throw err;
+    }
     const range = network.ipam[0];
     const endpoint = {
       networkId: network.id,
@@ -166,6 +191,7 @@ export class ContainerAttachments {
       mac: (asking.macAddress || macForAddress(parseIpv4(address)!)).toLowerCase(),
       aliases: asking.aliases,
       requestedAddress: asking.ipv4Address || undefined,
+      ...(ipv6 ? { ipv6 } : {}),
       defaultRoute,
     };
     let cniResult: object;
@@ -173,6 +199,7 @@ export class ContainerAttachments {
       cniResult = await this.opts.dataPlane.addEndpoint(network, attachment, endpoint, defaultRoute ? attachment.ports : []);
     } catch (err) {
       allocator.release(address);
+      if (ipv6) this.opts.catalog.ipv6Allocator(network.id)?.release(ipv6.address);
       throw err;
     }
     const record = { ...endpoint, cniResult };
@@ -222,6 +249,7 @@ export class ContainerAttachments {
         .catch((err) => this.opts.warn({ err, containerId: attachment.containerId, network: network.name }, 'interface not removed cleanly'));
     }
     this.opts.catalog.allocator(endpoint.networkId)?.release(endpoint.address);
+    if (endpoint.ipv6) this.opts.catalog.ipv6Allocator(endpoint.networkId)?.release(endpoint.ipv6.address);
     attachment.endpoints = attachment.endpoints.filter((e) => e !== endpoint);
   }
 

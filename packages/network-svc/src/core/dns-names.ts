@@ -41,8 +41,8 @@ export class DnsNames {
     return this.clientAt(clientAddress)?.dnsServers ?? [];
   }
 
-  /** Addresses of `name` on the networks the client shares; empty when the name is not one of theirs. */
-  resolve(name: string, clientAddress: string): string[] {
+  /** Addresses of `name` (IPv4, or IPv6 where its networks have it) on the networks the client shares; empty when the name is not one of theirs. */
+  resolve(name: string, clientAddress: string, family: 4 | 6 = 4): string[] {
     const client = this.clientAt(clientAddress);
     if (!client) return [];
     const wanted = name.toLowerCase().replace(/\.$/, '');
@@ -53,7 +53,8 @@ export class DnsNames {
         if (!networks.has(endpoint.networkId)) continue;
         const suffix = `.${this.networkNames.get(endpoint.networkId)}`;
         const onNetwork = wanted.endsWith(suffix) ? wanted.slice(0, -suffix.length) : undefined;
-        if (dnsNamesOf(attachment, endpoint).some((n) => [wanted, onNetwork].includes(n.toLowerCase()))) addresses.push(endpoint.address);
+        const address = family === 4 ? endpoint.address : endpoint.ipv6?.address;
+        if (address && dnsNamesOf(attachment, endpoint).some((n) => [wanted, onNetwork].includes(n.toLowerCase()))) addresses.push(address);
       }
     }
     return addresses;

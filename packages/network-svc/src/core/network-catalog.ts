@@ -6,7 +6,9 @@ import { firstHost, freeSubnet } from './address-pools.js';
 import { formatPrefix, parseIpv4Prefix, subnetOf } from './ipv4.js';
 import { networkFilter, pruneFilter, type Filters } from './network-filters.js';
 import type { NetworkRecord } from './network-record.js';
-import { bridgeOptions, networkFromRequest, predefinedNames, type NetworkCreateRequest } from './network-spec.js';
+import { bridgeOptions, ipv6Gateway, networkFromRequest, predefinedNames, type NetworkCreateRequest } from './network-spec.js';
+import { Ipv6Allocator } from './ipv6-allocator.js';
+import { ipv6SubnetOf } from './ipv6.js';
 import type { BridgeDataPlane, NameServer, NetworkEventSink, NetworkStore } from './ports.js';
 
 export interface CatalogOptions {
@@ -30,6 +32,7 @@ const newId = () => randomBytes(32).toString('hex');
 export class NetworkCatalog {
   private readonly networks = new Map<string, NetworkRecord>();
   private readonly allocators = new Map<string, AddressAllocator>();
+  private readonly ipv6Allocators = new Map<string, Ipv6Allocator>();
   /** Creates and removals one at a time: each looks at the subnets and names the others take. */
   private changes: Promise<unknown> = Promise.resolve();
   /** Networks that containers are attached to; they cannot be removed. */
@@ -65,6 +68,7 @@ export class NetworkCatalog {
   private add(network: NetworkRecord): void {
     this.networks.set(network.id, network);
     if (network.ipam[0]) this.allocators.set(network.id, new AddressAllocator(network.ipam[0]));
+    if (network.enableIpv6 && network.ipv6) this.ipv6Allocators.set(network.id, new Ipv6Allocator({ subnet: network.ipv6.subnet, gateway: ipv6Gateway(network.ipv6), auxAddresses: {} }));
   }
 
   private blank(name: string, driver: NetworkRecord['driver']): NetworkRecord {
@@ -136,6 +140,11 @@ export class NetworkCatalog {
     return this.allocators.get(networkId);
   }
 
+  /** The IPv6 addresses of a network with IPv6 enabled. */
+  ipv6Allocator(networkId: string): Ipv6Allocator | undefined {
+    return this.ipv6Allocators.get(networkId);
+  }
+
   /** The network `default` and `bridge` stand for. */
   defaultNetwork(): NetworkRecord {
     return this.find('bridge');
@@ -162,6 +171,7 @@ export class NetworkCatalog {
     const others = [...this.networks.values()];
     const network = networkFromRequest(request, newId(), this.opts.now(), {
       takenSubnets: await this.takenSubnets(),
+      takenIpv6Subnets: others.flatMap((n) => (n.enableIpv6 && n.ipv6 ? [ipv6SubnetOf(n.ipv6.subnet)] : [])),
       takenBridges: new Set(others.flatMap((n) => (n.bridge ? [n.bridge] : []))),
       pools: this.opts.pools,
     });
@@ -199,6 +209,7 @@ export class NetworkCatalog {
     await this.opts.dataPlane.removeNetwork(network);
     this.networks.delete(network.id);
     this.allocators.delete(network.id);
+    this.ipv6Allocators.delete(network.id);
   }
 
   /** Removes the user-defined networks no container uses; returns their names. */

@@ -10,6 +10,12 @@ export interface IpamRange {
   auxAddresses: Record<string, string>;
 }
 
+/** A network's IPv6 subnet; its gateway as the user gave it ('' for the subnet's first address). */
+export interface Ipv6Range {
+  subnet: string;
+  gateway: string;
+}
+
 /** What is persisted about a network: plain data, no live handles. */
 export interface NetworkRecord {
   id: string;
@@ -26,6 +32,8 @@ export interface NetworkRecord {
   internal: boolean;
   attachable: boolean;
   enableIpv6: boolean;
+  /** Kept when given, as dockerd keeps it; containers get addresses from it only with enableIpv6. */
+  ipv6?: Ipv6Range;
   options: Record<string, string>;
   labels: Record<string, string>;
   /** The bridge device of a bridge network. */
@@ -51,6 +59,8 @@ export interface EndpointRecord {
   mac: string;
   aliases: string[];
   requestedAddress?: string;
+  /** On a network with IPv6. */
+  ipv6?: { address: string; prefixLength: number; gateway: string; requested?: string };
   /** The interface carries the container's default route (and its published ports). */
   defaultRoute: boolean;
   /** The CNI result of the ADD: the DEL needs it. */

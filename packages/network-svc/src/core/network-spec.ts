@@ -1,7 +1,8 @@
 import { EngineError } from '@flotilla/proto';
 import { firstHost, freeSubnet, type AddressPool } from './address-pools.js';
 import { contains, formatPrefix, overlaps, parseIpv4, parseIpv4Prefix, subnetOf, type Ipv4Prefix } from './ipv4.js';
-import type { IpamRange, NetworkRecord } from './network-record.js';
+import { containsIpv6, formatIpv6, ipv6SubnetOf, overlapsIpv6, parseIpv6, type Ipv6Prefix } from './ipv6.js';
+import type { IpamRange, Ipv6Range, NetworkRecord } from './network-record.js';
 
 /** What `POST /networks/create` asks for, in domain terms. */
 export interface NetworkCreateRequest {
@@ -31,6 +32,8 @@ export const predefinedNames = ['bridge', 'host', 'none'];
 export interface NetworkSpecContext {
   /** Subnets of the other networks and of the host's routes. */
   takenSubnets: readonly Ipv4Prefix[];
+  /** IPv6 subnets of the other networks with IPv6. */
+  takenIpv6Subnets: readonly Ipv6Prefix[];
   /** Bridge devices of the other networks. */
   takenBridges: ReadonlySet<string>;
   pools: readonly AddressPool[];
@@ -73,6 +76,20 @@ function ipamRange(config: NetworkCreateRequest['ipamConfigs'][number], ctx: Net
   return range;
 }
 
+/** The gateway of an IPv6 subnet: the one given, or the subnet's first address. */
+export function ipv6Gateway(range: Ipv6Range): string {
+  return range.gateway || formatIpv6(ipv6SubnetOf(range.subnet).base + 1n);
+}
+
+function ipv6RangeOf(config: NetworkCreateRequest['ipamConfigs'][number], ctx: NetworkSpecContext, enabled: boolean): Ipv6Range {
+  const subnet = ipv6SubnetOf(config.subnet);
+  if (enabled && ctx.takenIpv6Subnets.some((taken) => overlapsIpv6(taken, subnet))) throw EngineError.forbidden('Pool overlaps with other one on this address space');
+  if (config.ipRange || Object.keys(config.auxAddresses).length) throw EngineError.notImplemented('an IPv6 ip-range or auxiliary address is not supported by this engine yet');
+  const gateway = config.gateway ? parseIpv6(config.gateway) : undefined;
+  if (config.gateway && (gateway === undefined || !containsIpv6(subnet, gateway))) throw EngineError.invalid(`failed to allocate gateway (${config.gateway}): Requested address is out of range`);
+  return { subnet: config.subnet, gateway: config.gateway };
+}
+
 /**
  * Checks a create request the way dockerd does and decides what it leaves open (the subnet from
  * the pools, the gateway, the bridge device). Only the bridge driver can be created: host and none
@@ -85,10 +102,11 @@ export function networkFromRequest(request: NetworkCreateRequest, id: string, cr
   if (driverError) throw driverError;
   if (request.ipamDriver !== '' && request.ipamDriver !== 'default') throw EngineError.notFound(`plugin "${request.ipamDriver}" not found`);
   const ipv6Configs = request.ipamConfigs.filter((c) => c.subnet.includes(':'));
-  if (request.enableIpv6 || ipv6Configs.length) throw EngineError.notImplemented('IPv6 networks are not supported by this engine yet');
-  // dockerd's bridge driver takes one IPv4 subnet (and one IPv6, beside it).
-  if (request.ipamConfigs.length > 1) throw EngineError.forbidden("bridge driver doesn't support multiple subnets");
-  for (const config of request.ipamConfigs) {
+  const ipv4Configs = request.ipamConfigs.filter((c) => !c.subnet.includes(':'));
+  // dockerd's bridge driver takes one IPv4 subnet and one IPv6 subnet.
+  if (ipv4Configs.length > 1 || ipv6Configs.length > 1) throw EngineError.forbidden("bridge driver doesn't support multiple subnets");
+  if (request.enableIpv6 && !ipv6Configs.length) throw EngineError.forbidden('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+  for (const config of ipv4Configs) {
     if (!config.subnet && (config.gateway || config.ipRange || Object.keys(config.auxAddresses).length)) {
       throw EngineError.invalid('a gateway, ip-range or auxiliary address needs a subnet');
     }
@@ -109,7 +127,8 @@ export function networkFromRequest(request: NetworkCreateRequest, id: string, cr
   const hostBindingIp = options[bridgeOptions.hostBindingIp];
   if (hostBindingIp !== undefined && parseIpv4(hostBindingIp) === undefined) throw EngineError.invalid(`invalid host binding address ${hostBindingIp}`);
 
-  const userConfig = request.ipamConfigs.find((c) => c.subnet);
+  const ipv6 = ipv6Configs.length ? ipv6RangeOf(ipv6Configs[0], ctx, request.enableIpv6) : undefined;
+  const userConfig = ipv4Configs.find((c) => c.subnet);
   let range: IpamRange;
   if (userConfig) {
     range = ipamRange(userConfig, ctx);
@@ -129,7 +148,8 @@ export function networkFromRequest(request: NetworkCreateRequest, id: string, cr
     userSubnet: userConfig !== undefined,
     internal: request.internal,
     attachable: request.attachable,
-    enableIpv6: false,
+    enableIpv6: request.enableIpv6,
+    ...(ipv6 ? { ipv6 } : {}),
     options,
     labels: request.labels,
     bridge,

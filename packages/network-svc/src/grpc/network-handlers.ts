@@ -21,7 +21,7 @@ function protocolOf(protocol: string): Protocol {
 
 function endpointRequest(message: networkV1.EndpointRequest | undefined): EndpointRequest {
   if (!message) throw EngineError.invalid('an endpoint is required');
-  return { network: message.network, aliases: message.aliases, ipv4Address: message.ipv4Address, macAddress: message.macAddress };
+  return { network: message.network, aliases: message.aliases, ipv4Address: message.ipv4Address, macAddress: message.macAddress, ipv6Address: message.ipv6Address };
 }
 
 function endpointMessage(network: NetworkRecord, attachment: AttachmentRecord, endpoint: EndpointRecord): EndpointMessage {
@@ -37,6 +37,10 @@ function endpointMessage(network: NetworkRecord, attachment: AttachmentRecord, e
     // The default bridge resolves nothing.
     dnsNames: network.predefined ? [] : dnsNamesOf(attachment, endpoint),
     requestedIpv4Address: endpoint.requestedAddress ?? '',
+    ipv6Address: endpoint.ipv6?.address ?? '',
+    ipv6PrefixLength: endpoint.ipv6?.prefixLength ?? 0,
+    ipv6Gateway: endpoint.ipv6?.gateway ?? '',
+    requestedIpv6Address: endpoint.ipv6?.requested ?? '',
   };
 }
 
@@ -47,7 +51,10 @@ export function networkMessage(network: NetworkRecord, attached?: { attachment: 
     driver: network.driver,
     created: instantParts(network.created),
     ipamDriver: network.ipamDriver,
-    ipamConfigs: network.ipam.map((range) => ({ subnet: range.subnet, ipRange: range.ipRange ?? '', gateway: range.gateway, auxAddresses: range.auxAddresses })),
+    ipamConfigs: [
+      ...network.ipam.map((range) => ({ subnet: range.subnet, ipRange: range.ipRange ?? '', gateway: range.gateway, auxAddresses: range.auxAddresses })),
+      ...(network.ipv6 ? [{ subnet: network.ipv6.subnet, ipRange: '', gateway: network.ipv6.gateway, auxAddresses: {} }] : []),
+    ],
     ipamOptions: network.ipamOptions,
     internal: network.internal,
     attachable: network.attachable,
@@ -60,6 +67,7 @@ export function networkMessage(network: NetworkRecord, attached?: { attachment: 
       endpointId: endpoint.endpointId,
       macAddress: endpoint.mac,
       ipv4Address: `${endpoint.address}/${endpoint.prefixLength}`,
+      ipv6Address: endpoint.ipv6 ? `${endpoint.ipv6.address}/${endpoint.ipv6.prefixLength}` : '',
     })),
   };
 }

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { ipv6Gateway } from '../core/network-spec.js';
 import type { AttachmentRecord, EndpointRecord, NetworkRecord, PublishedPort } from '../core/network-record.js';
 import type { BridgeDataPlane } from '../core/ports.js';
 import { parseIpv4Prefix, type Ipv4Prefix } from '../core/ipv4.js';
@@ -123,6 +124,8 @@ export class CniBridgeDataPlane implements BridgeDataPlane {
     if (!(await succeeds('ip', ['link', 'show', 'dev', bridge]))) await runCommand('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
     if (network.mtu) await runCommand('ip', ['link', 'set', 'dev', bridge, 'mtu', String(network.mtu)]);
     await runCommand('ip', ['addr', 'replace', `${range.gateway}/${range.subnet.split('/')[1]}`, 'dev', bridge]);
+    // No duplicate address detection: the gateway answers at once, as dockerd's bridge does.
+    if (network.enableIpv6 && network.ipv6) await runCommand('ip', ['-6', 'addr', 'replace', `${ipv6Gateway(network.ipv6)}/${network.ipv6.subnet.split('/')[1]}`, 'dev', bridge, 'nodad']);
     await runCommand('ip', ['link', 'set', 'dev', bridge, 'up']);
     // Lets the host's 127.0.0.1 reach published ports: such packets are routed to the bridge.
     if (!network.internal) await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
@@ -146,8 +149,11 @@ export class CniBridgeDataPlane implements BridgeDataPlane {
       ...(network.mtu ? { mtu: network.mtu } : {}),
       ipam: {
         type: 'static',
-        addresses: [{ address: `${endpoint.address}/${endpoint.prefixLength}`, gateway: endpoint.gateway }],
-        routes: endpoint.defaultRoute ? [{ dst: '0.0.0.0/0' }] : [],
+        addresses: [
+          { address: `${endpoint.address}/${endpoint.prefixLength}`, gateway: endpoint.gateway },
+          ...(endpoint.ipv6 ? [{ address: `${endpoint.ipv6.address}/${endpoint.ipv6.prefixLength}`, gateway: endpoint.ipv6.gateway }] : []),
+        ],
+        routes: endpoint.defaultRoute ? [{ dst: '0.0.0.0/0' }, ...(endpoint.ipv6 ? [{ dst: '::/0' }] : [])] : [],
       },
       runtimeConfig: { mac: endpoint.mac },
     };

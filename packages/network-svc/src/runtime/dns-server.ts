@@ -111,8 +111,13 @@ export class EmbeddedDns implements NameServer {
     } else {
       const addresses = this.names.resolve(question.name, peer.address);
       if (addresses.length) {
-        // A container's name has IPv4 addresses only: other types get an empty answer, not NXDOMAIN.
-        const answers: dnsPacket.Answer[] = question.type === 'A' ? addresses.map((data) => ({ type: 'A', name: question.name, ttl, data })) : [];
+        // Other types of a container's name get an empty answer, not NXDOMAIN.
+        const answers: dnsPacket.Answer[] =
+          question.type === 'A'
+            ? addresses.map((data) => ({ type: 'A', name: question.name, ttl, data }))
+            : question.type === 'AAAA'
+              ? this.names.resolve(question.name, peer.address, 6).map((data) => ({ type: 'AAAA', name: question.name, ttl, data }))
+              : [];
         return reply(answers);
       }
     }
