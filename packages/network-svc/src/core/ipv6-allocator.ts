@@ -1,6 +1,7 @@
 import { EngineError } from '@flotilla/proto';
 import { containsIpv6, formatIpv6, ipv6SubnetOf, parseIpv6, type Ipv6Prefix } from './ipv6.js';
-import type { IpamRange } from './network-record.js';
+import type { Ipv6Range } from './network-record.js';
+import { ipv6Gateway } from './network-spec.js';
 
 /** Free addresses looked at before an IPv6 subnet counts as full: its size is no bound. */
 const maxProbes = 1 << 16;
@@ -15,9 +16,9 @@ export class Ipv6Allocator {
   private readonly used = new Set<bigint>();
   private next: bigint;
 
-  constructor(range: IpamRange) {
+  constructor(range: Ipv6Range) {
     this.subnet = ipv6SubnetOf(range.subnet);
-    this.reserved = new Set([this.subnet.base, parseIpv6(range.gateway)!]);
+    this.reserved = new Set([this.subnet.base, parseIpv6(ipv6Gateway(range))!]);
     this.next = this.subnet.base + 1n;
   }
 

@@ -6,7 +6,7 @@ import { firstHost, freeSubnet } from './address-pools.js';
 import { formatPrefix, parseIpv4Prefix, subnetOf } from './ipv4.js';
 import { networkFilter, pruneFilter, type Filters } from './network-filters.js';
 import type { NetworkRecord } from './network-record.js';
-import { bridgeOptions, ipv6Gateway, networkFromRequest, predefinedNames, type NetworkCreateRequest } from './network-spec.js';
+import { bridgeOptions, networkFromRequest, predefinedNames, type NetworkCreateRequest } from './network-spec.js';
 import { Ipv6Allocator } from './ipv6-allocator.js';
 import { ipv6SubnetOf } from './ipv6.js';
 import type { BridgeDataPlane, NameServer, NetworkEventSink, NetworkStore } from './ports.js';
@@ -68,7 +68,7 @@ export class NetworkCatalog {
   private add(network: NetworkRecord): void {
     this.networks.set(network.id, network);
     if (network.ipam[0]) this.allocators.set(network.id, new AddressAllocator(network.ipam[0]));
-    if (network.enableIpv6 && network.ipv6) this.ipv6Allocators.set(network.id, new Ipv6Allocator({ subnet: network.ipv6.subnet, gateway: ipv6Gateway(network.ipv6), auxAddresses: {} }));
+    if (network.enableIpv6 && network.ipv6) this.ipv6Allocators.set(network.id, new Ipv6Allocator(network.ipv6));
   }
 
   private blank(name: string, driver: NetworkRecord['driver']): NetworkRecord {
