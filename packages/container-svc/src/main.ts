@@ -45,7 +45,7 @@ void runService({
     const files = new ContainerFilesDir(join(stateDir, 'containers'));
     const logs = new JsonFileLogs(join(stateDir, 'containers'));
     const cgroupParent = envString('FLOTILLA_CGROUP_PARENT', '/flotilla');
-    const runtime = new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), runcRoot: join(runDir, 'runc'), mountDir: join(runDir, 'mnt'), warn });
+    const runtime = new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), fifoStockDir: join(runDir, 'fifo-stock'), runcRoot: join(runDir, 'runc'), mountDir: join(runDir, 'mnt'), warn });
     // Volumes are a service of their own, in this process because containers use them.
     const volumeEvents = new NatsVolumeEvents(events);
     const volumes = new VolumeCatalog({ store: new FileVolumeStore(join(stateDir, 'volumes')), mounter: new CommandVolumeMounter(), events: volumeEvents });

@@ -79,6 +79,8 @@ const placeholderSpecVersion = '1.0.2';
 export interface ContainerdRuntimeOptions {
   /** FIFOs of running tasks, one directory per container. */
   ioDir: string;
+  /** FIFOs made ahead of the tasks that take them, on the filesystem of ioDir. */
+  fifoStockDir: string;
   /** runc's state directory for this engine, apart from every other containerd's. */
   runcRoot: string;
   /** Where root filesystems are mounted for a moment (to fill a volume from its image). */
@@ -128,7 +130,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     private readonly opts: ContainerdRuntimeOptions,
   ) {
     this.runtime = { name: runcRuntimeName, options: packRuncOptions({ root: opts.runcRoot }) };
-    this.fifos = new FifoStock(join(opts.ioDir, '.stock'));
+    this.fifos = new FifoStock(opts.fifoStockDir);
   }
 
   async create(record: ContainerRecord, image: ResolvedImage, specFor: (rootfs: RootfsFiles) => Promise<object>): Promise<void> {
