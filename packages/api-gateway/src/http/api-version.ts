@@ -6,6 +6,21 @@ export const maxApiVersion = '1.45';
 export const minApiVersion = '1.40';
 
 export function compareApiVersions(a: string, b: string): number {
+  // The same few pairs are compared many times per response (for each container of a list);
+  // the cache is bounded, since clients choose the versions.
+  const key = `${a} ${b}`;
+  let order = comparisons.get(key);
+  if (order === undefined) {
+    order = compareParsed(a, b);
+    if (comparisons.size < maxCachedComparisons) comparisons.set(key, order);
+  }
+  return order;
+}
+
+const maxCachedComparisons = 256;
+const comparisons = new Map<string, number>();
+
+function compareParsed(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {

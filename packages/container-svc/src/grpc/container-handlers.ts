@@ -37,7 +37,7 @@ export function containerHandlers(
   archives: ContainerArchives,
 ): ServiceHandlers<typeof containerV1.ContainerService> {
   const message = (id: string, summary = false) =>
-    containerMessage(lifecycle.inspect(id), { stateDir: dirname(files.paths(id).hosts), logPath: lifecycle.logPath(id), sandboxKey: lifecycle.sandboxKey(id) }, summary);
+    containerMessage(lifecycle.inspect(id), summary ? undefined : { stateDir: dirname(files.paths(id).hosts), logPath: lifecycle.logPath(id), sandboxKey: lifecycle.sandboxKey(id) });
   return {
     ...filesystemHandlers(lifecycle, archives),
     async createContainer(req) {
@@ -116,7 +116,8 @@ export function containerHandlers(
       return {
         containers: records.map((r) => {
           const size = sizes?.get(r.id);
-          return { ...message(r.id, req.summary), ...(size ? { sizeRw: BigInt(size.rw), sizeRootFs: BigInt(size.rootFs) } : {}) };
+          const container = message(r.id, req.summary);
+          return size ? { ...container, sizeRw: BigInt(size.rw), sizeRootFs: BigInt(size.rootFs) } : container;
         }),
       };
     },

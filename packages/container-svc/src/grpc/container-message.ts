@@ -1,4 +1,4 @@
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import { containerV1 } from '@flotilla/proto';
 import type { ContainerRecord, ContainerStatus } from '../core/container-record.js';
 import { networksOf } from '../core/container-networking.js';
@@ -29,9 +29,19 @@ function json(value: object): Buffer {
   return bytes;
 }
 
-/** A container for the API; a `summary` leaves Docker's Config and HostConfig JSON out. */
-export function containerMessage(record: ContainerRecord, paths: { stateDir: string; logPath: string; sandboxKey: string }, summary = false): containerV1.Container {
-  return create(containerV1.ContainerSchema, {
+/** Where a container's files are on the host: for inspect, not for lists. */
+export interface ContainerPaths {
+  stateDir: string;
+  logPath: string;
+  sandboxKey: string;
+}
+
+type ContainerInit = MessageInitShape<typeof containerV1.ContainerSchema>;
+
+/** A container for the API; a summary (no paths) leaves Docker's Config and HostConfig JSON out. */
+export function containerMessage(record: ContainerRecord, paths?: ContainerPaths): ContainerInit {
+  const summary = paths === undefined;
+  return {
     id: record.id,
     name: record.name,
     created: timestamp(record.created),
@@ -65,7 +75,7 @@ export function containerMessage(record: ContainerRecord, paths: { stateDir: str
     mounts: (record.mounts ?? []).map(({ type, name, source, destination, driver, mode, rw, propagation }) => ({ type, name, source, destination, driver, mode, rw, propagation })),
     driver: record.snapshotter,
     ...paths,
-  });
+  };
 }
 
 export const outputStream = (name: OutputStreamName) => (name === 'stderr' ? containerV1.OutputStream.STDERR : containerV1.OutputStream.STDOUT);
