@@ -41,7 +41,7 @@ export async function opaqueDirectories(upper: string): Promise<Set<string>> {
 export async function layerChanges(upper: string, image: string | undefined, opaque: ReadonlySet<string>): Promise<FilesystemChange[]> {
   const changes: FilesystemChange[] = [];
   const walk = async (path: string, added: boolean, hidesImage: boolean): Promise<void> => {
-    const names = (await readdir(join(upper, path || '/'))).sort();
+    const names = (await readdir(join(upper, path))).sort();
     for (const name of names) {
       const child = `${path}/${name}`;
       const stats = await lstat(join(upper, child), { bigint: true });
@@ -58,7 +58,7 @@ export async function layerChanges(upper: string, image: string | undefined, opa
     }
     if (hidesImage && !added && image) {
       const kept = new Set(names);
-      for (const name of (await readdir(join(image, path || '/'))).sort()) if (!kept.has(name)) changes.push({ path: `${path}/${name}`, kind: 'deleted' });
+      for (const name of (await readdir(join(image, path))).sort()) if (!kept.has(name)) changes.push({ path: `${path}/${name}`, kind: 'deleted' });
     }
   };
   await walk('', false, opaque.has('/'));

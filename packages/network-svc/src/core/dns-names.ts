@@ -13,7 +13,8 @@ export function dnsNamesOf(attachment: AttachmentRecord, endpoint: EndpointRecor
  */
 export class DnsNames {
   private readonly attachments = new Map<string, AttachmentRecord>();
-  private readonly networkNames = new Map<string, string>();
+  /** Per container, the lowercase names of its networks by ID. */
+  private readonly networkNames = new Map<string, ReadonlyMap<string, string>>();
 
   /**
    * The container's names, with its endpoints on the networks that resolve names (user-defined
@@ -21,11 +22,12 @@ export class DnsNames {
    */
   set(attachment: AttachmentRecord, networkNames: ReadonlyMap<string, string>): void {
     this.attachments.set(attachment.containerId, attachment);
-    for (const [id, name] of networkNames) this.networkNames.set(id, name.toLowerCase());
+    this.networkNames.set(attachment.containerId, new Map([...networkNames].map(([id, name]) => [id, name.toLowerCase()])));
   }
 
   delete(containerId: string): void {
     this.attachments.delete(containerId);
+    this.networkNames.delete(containerId);
   }
 
   /** The attachment of the container with this address. */
@@ -51,7 +53,7 @@ export class DnsNames {
     for (const attachment of this.attachments.values()) {
       for (const endpoint of attachment.endpoints) {
         if (!networks.has(endpoint.networkId)) continue;
-        const suffix = `.${this.networkNames.get(endpoint.networkId)}`;
+        const suffix = `.${this.networkNames.get(attachment.containerId)?.get(endpoint.networkId)}`;
         const onNetwork = wanted.endsWith(suffix) ? wanted.slice(0, -suffix.length) : undefined;
         const address = family === 4 ? endpoint.address : endpoint.ipv6?.address;
         if (address && dnsNamesOf(attachment, endpoint).some((n) => [wanted, onNetwork].includes(n.toLowerCase()))) addresses.push(address);
