@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { docker, dockerOk } from '../support/docker-cli';
+import { docker, dockerOk, dockerShell } from '../support/docker-cli';
 import { settings } from '../support/engine';
 import { rawRequest } from '../support/raw-http';
 
@@ -30,6 +30,13 @@ describe('docker exec', () => {
     expect(await dockerOk(['exec', '-u', 'nobody', '-w', '/tmp', '-e', 'GREETING=hi', 'target', 'sh', '-c', 'id; pwd; echo $GREETING'])).toBe(
       'uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n/tmp\nhi\n',
     );
+  });
+
+  it('streams 32 MiB through stdin and back out of one exec, and the engine answers afterwards', async () => {
+    // Both directions of the connections behind the CLI carry bulk at once; they must not wait on each other.
+    const piped = await dockerShell('head -c 33554432 /dev/zero | docker exec -i target cat | wc -c');
+    expect(piped).toMatchObject({ code: 0, stdout: '33554432\n' });
+    expect(await dockerOk(['exec', 'target', 'echo', 'still here'])).toBe('still here\n');
   });
 
   it('gives the process a terminal with -t', async () => {

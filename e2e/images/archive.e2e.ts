@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { docker, dockerOk } from '../support/docker-cli';
+import { docker, dockerOk, dockerShell } from '../support/docker-cli';
 import { e2eRoot, settings } from '../support/engine';
 import { rawRequest } from '../support/raw-http';
 import { startRegistry, type LocalRegistry } from '../support/registry/local-registry';
@@ -35,6 +35,18 @@ describe('save and load', () => {
     expect(loaded).toContain('Loaded image: saved:one');
     expect(loaded).toContain('Loaded image: saved:two');
     expect(await dockerOk(['run', '--rm', 'saved:two'])).toBe('two\n');
+  });
+
+  it('loads from a pipe what a save writes into it, while the load is already waiting', async () => {
+    // A layer of 8 MiB that does not compress: the save and the load stream at once, in opposite directions.
+    const root = mkdtempSync(join(dir, 'piped-'));
+    writeFileSync(join(root, 'noise'), randomBytes(8 * 1024 * 1024));
+    execFileSync('tar', ['-C', root, '-cf', `${root}.tar`, 'noise']);
+    await dockerOk(['import', `${root}.tar`, 'piped:src']);
+    const piped = await dockerShell('(sleep 1; docker save piped:src) | docker load');
+    expect(piped).toMatchObject({ code: 0, stdout: 'Loaded image: piped:src\n' });
+    expect(await dockerOk(['images', '--format', '{{.Repository}}:{{.Tag}}', 'piped'])).toBe('piped:src\n');
+    await dockerOk(['rmi', 'piped:src']);
   });
 
   it('loads a docker-archive in the legacy layout, with a layer shared through a symlink', async () => {

@@ -14,10 +14,11 @@ export function cliEnv(): NodeJS.ProcessEnv {
   return { ...process.env, DOCKER_HOST: `unix://${settings().apiSocket}`, DOCKER_CONFIG: join(e2eRoot, 'docker-config') };
 }
 
-/** Runs the real docker CLI against the suite's engine. */
-export function docker(args: string[], options: { input?: Buffer | string; timeoutMs?: number } = {}): Promise<CliResult> {
+type RunOptions = { input?: Buffer | string; timeoutMs?: number };
+
+function run(file: string, args: string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, {
+    const child = spawn(file, args, {
       env: cliEnv(),
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
@@ -27,7 +28,7 @@ export function docker(args: string[], options: { input?: Buffer | string; timeo
     child.stderr!.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`docker ${args.join(' ')} did not finish in time; stdout: ${stdout} stderr: ${stderr}`));
+      reject(new Error(`${file} ${args.join(' ')} did not finish in time; stdout: ${stdout} stderr: ${stderr}`));
     }, options.timeoutMs ?? 30_000);
     if (options.input !== undefined) child.stdin!.end(options.input);
     // 'close', not 'exit': the output may still be in the pipes when the process has exited.
@@ -36,6 +37,16 @@ export function docker(args: string[], options: { input?: Buffer | string; timeo
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
+}
+
+/** Runs the real docker CLI against the suite's engine. */
+export function docker(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return run('docker', args, options);
+}
+
+/** A shell command line of docker commands and pipes (`docker save x | docker load`), as a user types it. */
+export function dockerShell(commandLine: string, options: RunOptions = {}): Promise<CliResult> {
+  return run('sh', ['-c', commandLine], options);
 }
 
 /** Like docker(), but fails the test when the command fails. */

@@ -235,13 +235,18 @@ export interface ClientDefaults {
   metadata?: Record<string, string>;
 }
 
-/** A channel to one gRPC server, shared by every service client on that address. */
-/** Bytes in flight per stream and connection before the receiver acknowledges them. */
-export const flowControlWindow = 8 * 1024 * 1024;
+/**
+ * Bytes in flight per stream and connection before the receiver acknowledges them, between two
+ * of our services. Node's HTTP/2 stops reading its socket while one of its own writes is pending,
+ * so two Node peers that each have more in flight than the socket buffers between them (208 KiB
+ * for a Linux unix socket by default) wait on each other for ever: `docker save | docker load`,
+ * or the stdin and output of one `cat big | docker exec -i`. Below that, no write ever waits.
+ */
+export const serviceFlowControlWindow = 128 * 1024;
 
 /**
- * The server side of `flowControlWindow`, for streams clients send (uploads): grpc-js has no
- * option for it, so each HTTP/2 session of the bound server gets it as it opens. Call after
+ * The server side of `serviceFlowControlWindow`, for streams clients send (uploads): grpc-js has
+ * no option for it, so each HTTP/2 session of the bound server gets it as it opens. Call after
  * bindAsync. A grpc-js without the (private) map of its HTTP/2 servers keeps the 64 KiB window:
  * slower uploads, nothing else.
  */
@@ -249,18 +254,18 @@ export function widenReceiveWindows(server: grpc.Server): void {
   const http2Servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
   for (const http2Server of http2Servers?.keys() ?? []) {
     http2Server.on('session', (session: ServerHttp2Session) => {
-      session.settings({ initialWindowSize: flowControlWindow });
-      session.setLocalWindowSize(flowControlWindow);
+      session.settings({ initialWindowSize: serviceFlowControlWindow });
+      session.setLocalWindowSize(serviceFlowControlWindow);
     });
   }
 }
 
-export function connectChannel(address: string): grpc.Client {
+/** A channel to one gRPC server, shared by every service client on that address. */
+export function connectChannel(address: string, flowControlWindow = serviceFlowControlWindow): grpc.Client {
   return new grpc.Client(address, grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
-    // HTTP/2's default 64 KiB window makes a stream wait a round trip per 64 KiB: tar and output
-    // streams of hundreds of MB need a window that covers many messages.
+    // HTTP/2's default 64 KiB window makes a stream wait a round trip per 64 KiB.
     'grpc-node.flow_control_window': flowControlWindow,
   });
 }
