@@ -30,6 +30,25 @@ describe('ExecSessions', () => {
     await expect(execs.start(execId, false)).rejects.toMatchObject({ kind: 'conflict' });
   });
 
+  it('ends the output only once the exit code is known, since clients ask for it right then', async () => {
+    const { lifecycle, runtime, execs } = setup();
+    const { id } = await lifecycle.create('box', { Image: 'busybox' });
+    await lifecycle.start(id);
+    const execId = execs.create(id, { Cmd: ['sh', '-c', 'exit 3'], AttachStdout: true });
+    const output = (await execs.start(execId, false))!.output[Symbol.asyncIterator]();
+    await output.next();
+    const task = runtime.execTasks.get(execId)!;
+    task.closeOutput();
+    const end = output.next();
+    let ended = false;
+    void end.then(() => (ended = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(ended).toBe(false);
+    task.exitWith({ exitCode: 3, exitedAt: new Date().toISOString() });
+    expect(await end).toMatchObject({ done: true });
+    expect(execs.inspect(execId)).toMatchObject({ Running: false, ExitCode: 3 });
+  });
+
   it('refuses containers that do not run or are paused, and empty commands', async () => {
     const { lifecycle, execs } = setup();
     const { id } = await lifecycle.create('box', { Image: 'busybox' });

@@ -130,8 +130,8 @@ export class ExecSessions {
       ['stdout', run.stdout],
       ['stderr', run.stderr],
     ]);
-    void run.exit
-      .then((exit) => Object.assign(session, { running: false, exitCode: exit.exitCode, pid: 0 }))
+    const exitRecorded = run.exit.then((exit) => Object.assign(session, { running: false, exitCode: exit.exitCode, pid: 0 }));
+    void exitRecorded
       .then(() => this.opts.events.publish('exec_die', record, { execID: id, exitCode: String(session.exitCode) }))
       .catch((err) => this.opts.warn({ err, id }, 'exec exit not recorded'));
     const drainAndRelease = async () => {
@@ -156,7 +156,12 @@ export class ExecSessions {
         try {
           for (;;) {
             const next = await Promise.race([output.next(), attachmentEnded]);
-            if (!next || next.done) return;
+            if (!next) return;
+            // The client asks for the exit code as soon as the output ends (as from dockerd): it must be known by then.
+            if (next.done) {
+              await exitRecorded.catch(() => undefined);
+              return;
+            }
             if (attached[next.value.stream]) yield next.value;
           }
         } finally {

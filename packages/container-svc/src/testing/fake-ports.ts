@@ -47,9 +47,14 @@ export class FakeTask {
     this.wake?.();
   }
 
-  finish(exitCode: number): void {
+  /** The output ends (the shim closed the FIFOs); the exit may be reported later. */
+  closeOutput(): void {
     this.ended = true;
     this.wake?.();
+  }
+
+  finish(exitCode: number): void {
+    this.closeOutput();
     this.exitWith({ exitCode, exitedAt: new Date().toISOString() });
   }
 
