@@ -38,8 +38,10 @@ describe('network-svc restarted', () => {
     expect(after.IPAM.Config).toEqual(network.IPAM.Config);
     expect(Object.values(after.Containers).map((c) => (c as { IPv4Address: string }).IPv4Address)).toEqual([`${before.Networks['restart-net'].IPAddress}/${before.Networks['restart-net'].IPPrefixLen}`]);
     expect(await dockerOk(['run', '--rm', '--network', 'restart-net', settings().image, ...wget('http://restart-web/hostname')])).toBe('kept\n');
-    const response = await fetch(`http://127.0.0.1:${port}/hostname`, { signal: AbortSignal.timeout(3000) });
-    expect(await response.text()).toBe('kept\n');
+    for (const host of ['127.0.0.1', '[::1]']) {
+      const response = await fetch(`http://${host}:${port}/hostname`, { signal: AbortSignal.timeout(3000) });
+      expect(await response.text()).toBe('kept\n');
+    }
 
     // The port is held again: a second container cannot take it.
     const taken = await docker(['run', '-d', '--name', 'restart-new', '--network', 'restart-net', '-p', `${port}:80`, settings().image, 'sleep', '60']);

@@ -25,15 +25,17 @@ describe('published ports', () => {
     await docker(['rm', '-f', 'ports-web', 'ports-second', 'ports-all']);
   });
 
-  it('reaches an HTTP server in a container from the host, on 127.0.0.1 and the host’s address, and from other containers', async () => {
+  it('reaches an HTTP server in a container from the host, on 127.0.0.1, ::1 and the host’s address, and from other containers', async () => {
     const port = await freePort();
     await dockerOk(['run', '-d', '--name', 'ports-web', '--hostname', 'published', '-p', `${port}:80`, image(), ...httpd]);
     expect(await get(`http://127.0.0.1:${port}/hostname`)).toBe('published\n');
+    // As with dockerd on a host with IPv6, the port is published on :: too, relayed to the container.
+    expect(await get(`http://[::1]:${port}/hostname`)).toBe('published\n');
     expect(await get(`http://${hostAddress()}:${port}/hostname`)).toBe('published\n');
     // Hairpin: a container reaching a published port through the host's address.
     expect(await dockerOk(['run', '--rm', image(), ...wget(`http://${hostAddress()}:${port}/hostname`)])).toBe('published\n');
-    expect((await dockerOk(['port', 'ports-web'])).trim()).toBe(`80/tcp -> 0.0.0.0:${port}`);
-    expect(await dockerOk(['ps', '--filter', 'name=ports-web', '--format', '{{.Ports}}'])).toBe(`0.0.0.0:${port}->80/tcp\n`);
+    expect(await dockerOk(['port', 'ports-web'])).toBe(`80/tcp -> 0.0.0.0:${port}\n80/tcp -> [::]:${port}\n`);
+    expect(await dockerOk(['ps', '--filter', 'name=ports-web', '--format', '{{.Ports}}'])).toBe(`0.0.0.0:${port}->80/tcp, [::]:${port}->80/tcp\n`);
   });
 
   it('publishes on one address only when asked', async () => {
@@ -41,6 +43,13 @@ describe('published ports', () => {
     await dockerOk(['run', '-d', '--name', 'ports-web', '-p', `127.0.0.1:${port}:80`, image(), ...httpd]);
     expect(await get(`http://127.0.0.1:${port}/hostname`)).toMatch(/^[0-9a-f]{12}\n$/);
     await expect(fetch(`http://${hostAddress()}:${port}/hostname`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+    await expect(fetch(`http://[::1]:${port}/hostname`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+
+    const v6Port = await freePort();
+    await dockerOk(['run', '-d', '--name', 'ports-second', '-p', `[::1]:${v6Port}:80`, image(), ...httpd]);
+    expect(await get(`http://[::1]:${v6Port}/hostname`)).toMatch(/^[0-9a-f]{12}\n$/);
+    await expect(fetch(`http://127.0.0.1:${v6Port}/hostname`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+    expect(await dockerOk(['port', 'ports-second'])).toBe(`80/tcp -> [::1]:${v6Port}\n`);
   });
 
   it('publishes exposed ports on ephemeral host ports with -P, shown by docker port and inspect', async () => {
@@ -51,21 +60,23 @@ describe('published ports', () => {
     const tcp = Number(ports['80/tcp'][0].HostPort);
     expect(tcp).toBeGreaterThan(1024);
     expect(await get(`http://127.0.0.1:${tcp}/hostname`)).toMatch(/^[0-9a-f]{12}\n$/);
-    expect((await dockerOk(['port', 'ports-all', '80'])).trim()).toBe(`0.0.0.0:${tcp}`);
+    expect(await dockerOk(['port', 'ports-all', '80'])).toBe(`0.0.0.0:${tcp}\n[::]:${tcp}\n`);
     expect(inspected.NetworkSettings.Ports['5353/udp'][0].HostPort).toMatch(/^\d+$/);
   });
 
   it('holds published UDP ports on the host', async () => {
     const port = await freePort();
     await dockerOk(['run', '-d', '--name', 'ports-web', '-p', `${port}:5353/udp`, image(), 'sleep', '60']);
-    expect((await dockerOk(['port', 'ports-web'])).trim()).toBe(`5353/udp -> 0.0.0.0:${port}`);
-    const socket = createSocket('udp4');
-    const bound = await new Promise<string>((resolve) => {
-      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-      socket.bind(port, '0.0.0.0', () => resolve('bound'));
-    });
-    socket.close();
-    expect(bound).toBe('EADDRINUSE');
+    expect(await dockerOk(['port', 'ports-web'])).toBe(`5353/udp -> 0.0.0.0:${port}\n5353/udp -> [::]:${port}\n`);
+    for (const [type, address] of [['udp4', '0.0.0.0'], ['udp6', '::']] as const) {
+      const socket = createSocket({ type, ipv6Only: type === 'udp6' });
+      const bound = await new Promise<string>((resolve) => {
+        socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+        socket.bind(port, address, () => resolve('bound'));
+      });
+      socket.close();
+      expect(bound).toBe('EADDRINUSE');
+    }
   });
 
   it('refuses a host port already published, with a clear error, leaving nothing behind', async () => {

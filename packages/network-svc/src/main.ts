@@ -7,7 +7,7 @@ import { NetworkCatalog } from './core/network-catalog.js';
 import { networkHandlers } from './grpc/network-handlers.js';
 import { CniBridgeDataPlane } from './runtime/bridge-data-plane.js';
 import { EmbeddedDns } from './runtime/dns-server.js';
-import { SocketHostPorts } from './runtime/host-ports.js';
+import { canListenOnIpv6, SocketHostPorts } from './runtime/host-ports.js';
 import { NatsNetworkEvents } from './runtime/network-events.js';
 import { NetworkNamespaces } from './runtime/network-namespaces.js';
 import { FileNetworkStore } from './store/file-network-store.js';
@@ -22,7 +22,7 @@ void runService({
     const dataPlane = new CniBridgeDataPlane(envString('FLOTILLA_CNI_PLUGIN_DIR', '/usr/lib/cni'));
     const names = new DnsNames();
     const nameServer = own(new EmbeddedDns(names, warn));
-    const hostPorts = own(new SocketHostPorts());
+    const hostPorts = own(new SocketHostPorts(await canListenOnIpv6()));
     const catalog = own(
       new NetworkCatalog({
         store,

@@ -27,6 +27,11 @@ describe('parseNetworking', () => {
     expect(parseNetworking(config, hostConfig, endpoints).problems).toContain(problem);
   });
 
+  it('takes IPv6 host addresses as dockerd does', () => {
+    const choice = parseNetworking({}, { PortBindings: { '80/tcp': [{ HostIp: '::1', HostPort: '8080' }, { HostIp: '::' }] } }, null);
+    expect([choice.problems, choice.unsupported]).toEqual([[], []]);
+  });
+
   it('warns that host networking discards published ports', () => {
     expect(parseNetworking({}, { NetworkMode: 'host', PortBindings: { '80/tcp': [{ HostPort: '80' }] } }, null).warnings).toEqual(['Published ports are discarded when using host network mode']);
   });

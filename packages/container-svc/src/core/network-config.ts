@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import type { DockerConfig, EndpointConfig, HostConfig } from './container-record.js';
 import type { EndpointRequest, PortRequest } from './ports.js';
 
@@ -63,8 +64,7 @@ function portBindingProblems(bindings: PortBindings, unsupported: string[]): str
         problems.push(`invalid hostPort: ${hostPort}`);
       }
       const hostIp = binding.HostIp ?? '';
-      if (hostIp.includes(':')) unsupported.push('publishing ports on IPv6 addresses');
-      else if (hostIp !== '' && !ipv4.test(hostIp)) problems.push(`invalid host IP address: ${hostIp}`);
+      if (hostIp !== '' && !ipv4.test(hostIp) && !isIPv6(hostIp)) problems.push(`invalid host IP address: ${hostIp}`);
     }
   }
   return problems;

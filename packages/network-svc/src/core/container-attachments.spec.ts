@@ -129,7 +129,8 @@ describe('ContainerAttachments', () => {
     await catalog.create({ ...blankNetwork, name: 'extra' });
     const ports = [{ containerPort: 80, protocol: 'tcp' as const, hostIp: '', hostPortStart: 0, hostPortEnd: 0 }];
     const id = request('a').containerId;
-    await attachments.attach(request('a', { ports }));
+    const attached = await attachments.attach(request('a', { ports }));
+    expect(hostPorts.forwarded.get(`tcp/${attached.ports[0].hostPort}`)).toBe(attached.endpoints[0].endpoint.address);
     const connected = await attachments.connect(id, endpointOn('extra'));
     expect(connected.endpoints.map((e) => [e.endpoint.interfaceName, e.endpoint.defaultRoute])).toEqual([['eth1', false]]);
     await expect(attachments.connect(id, endpointOn('extra'))).rejects.toThrow('endpoint with name ca already exists in network extra');
@@ -154,11 +155,13 @@ describe('ContainerAttachments', () => {
     const ports = [{ containerPort: 80, protocol: 'tcp' as const, hostIp: '', hostPortStart: 8080, hostPortEnd: 8080 }];
     const first = await before.attachments.attach(request('a', { endpoints: [endpointOn('app')], ports }));
     before.hostPorts.release(first.ports);
+    before.hostPorts.forwarded.clear();
 
     const after = await networkService(before.store, before.dataPlane, before.hostPorts);
     expect(after.catalog.find('app').id).toBe(app.id);
     expect(after.catalog.defaultNetwork().id).toBe(before.catalog.defaultNetwork().id);
     expect(after.hostPorts.held).toEqual(new Set(['tcp/8080']));
+    expect(after.hostPorts.forwarded.get('tcp/8080')).toBe(first.endpoints[0].endpoint.address);
     const second = await after.attachments.attach(request('b', { endpoints: [endpointOn('app')] }));
     expect(second.endpoints[0].endpoint.address).not.toBe(first.endpoints[0].endpoint.address);
     expect(after.names.resolve('ca', second.endpoints[0].endpoint.address)).toEqual([first.endpoints[0].endpoint.address]);

@@ -80,6 +80,8 @@ export class ContainerAttachments {
         this.opts.warn({ err, containerId: attachment.containerId }, 'published ports not held again');
         return attachment.ports;
       });
+      const routed = attachment.endpoints.find((e) => e.defaultRoute);
+      if (routed) this.opts.hostPorts.forward(attachment.ports, routed.address);
       this.attachments.set(attachment.containerId, attachment);
       this.publishNames(attachment);
     }
@@ -202,6 +204,7 @@ export class ContainerAttachments {
       if (ipv6) this.opts.catalog.ipv6Allocator(network.id)?.release(ipv6.address);
       throw err;
     }
+    if (defaultRoute) this.opts.hostPorts.forward(attachment.ports, address);
     const record = { ...endpoint, cniResult };
     attachment.endpoints.push(record);
     return record;

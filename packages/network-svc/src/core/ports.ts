@@ -35,6 +35,8 @@ export interface BridgeDataPlane {
 export interface HostPorts {
   /** Takes every port asked for, or none: a port another holds is a conflict. */
   reserve(requests: readonly PortRequest[]): Promise<PublishedPort[]>;
+  /** Sends what reaches the ports' IPv6 side on to the container's address (the IPv4 side is the data plane's). */
+  forward(ports: readonly PublishedPort[], address: string): void;
   release(ports: readonly PublishedPort[]): void;
 }
 

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { isIPv6 } from 'node:net';
 import { ipv6Gateway } from '../core/network-spec.js';
 import type { AttachmentRecord, EndpointRecord, NetworkRecord, PublishedPort } from '../core/network-record.js';
 import type { BridgeDataPlane } from '../core/ports.js';
@@ -87,9 +88,9 @@ export class CniBridgeDataPlane implements BridgeDataPlane {
     ];
   }
 
-  /** The DNAT rule of each published port, to the container's address on the routed network. */
+  /** The DNAT rule of each port published on IPv4, to the container's address on the routed network. */
   private portRules(endpoint: Omit<EndpointRecord, 'cniResult'>, ports: readonly PublishedPort[]): Rule[] {
-    return ports.map((p) => ({
+    return ports.filter((p) => !isIPv6(p.hostIp)).map((p) => ({
       table: 'nat',
       chain: chains.dnat.name,
       spec: [

@@ -1,9 +1,10 @@
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, isIPv6 } from 'node:net';
 import { EngineError } from '@flotilla/proto';
 import type { PortRequest, Protocol, PublishedPort } from '../core/network-record.js';
 import type { HostPorts } from '../core/ports.js';
+import { Ipv6PortRelay } from './ipv6-port-relay.js';
 
 /** The kernel's ephemeral port range, where Docker takes ports for `-P` and `-p <port>`. */
 function ephemeralRange(): [number, number] {
@@ -18,33 +19,72 @@ function ephemeralRange(): [number, number] {
 
 const key = (protocol: Protocol, hostIp: string, port: number) => `${protocol}/${hostIp}:${port}`;
 
-function bind(protocol: Protocol, hostIp: string, port: number): Promise<Server | UdpSocket | undefined> {
+/** A host port held for a container: its socket, and where its IPv6 side relays to. */
+interface HeldPort {
+  close(): void;
+  forwardTo?(address: string): void;
+}
+
+/** Whether this host takes IPv6 sockets; dockerd then publishes ports on `::` too. */
+export function canListenOnIpv6(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '::1', port: 0 }, () => server.close(() => resolve(true)));
+  });
+}
+
+function bindIpv4(protocol: Protocol, hostIp: string, port: number): Promise<HeldPort | undefined> {
   return new Promise((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(undefined) : reject(err));
     if (protocol === 'udp') {
       const socket = createSocket({ type: 'udp4' });
       socket.once('error', fail);
-      socket.bind({ address: hostIp, port, exclusive: true }, () => resolve(socket));
+      socket.bind({ address: hostIp, port, exclusive: true }, () => resolve({ close: () => socket.close() }));
     } else {
       // Connections never reach it (the port's traffic is forwarded before): any that does is closed.
       const server = createServer((connection) => connection.destroy());
       server.once('error', fail);
-      server.listen({ host: hostIp, port, exclusive: true }, () => resolve(server));
+      server.listen({ host: hostIp, port, exclusive: true }, () => resolve({ close: () => server.close() }));
     }
   });
 }
 
+function bind(protocol: Protocol, hostIp: string, port: number, containerPort: number): Promise<HeldPort | undefined> {
+  return isIPv6(hostIp) ? Ipv6PortRelay.bind(protocol, hostIp, port, containerPort) : bindIpv4(protocol, hostIp, port);
+}
+
 /**
  * Published ports held as sockets, as docker-proxy holds them: no other program of the host can
- * take a port a container publishes, and a port something else holds is refused at once.
+ * take a port a container publishes, and a port something else holds is refused at once. A port
+ * published on no particular address is held on 0.0.0.0 and, where the host has IPv6, on `::`
+ * with the same number, as dockerd does.
  */
 export class SocketHostPorts implements HostPorts {
-  private readonly held = new Map<string, Server | UdpSocket>();
+  private readonly held = new Map<string, HeldPort>();
   private readonly range = ephemeralRange();
   private nextEphemeral = this.range[0];
 
-  private async take(request: PortRequest): Promise<PublishedPort> {
-    const hostIp = request.hostIp || '0.0.0.0';
+  constructor(private readonly ipv6: boolean) {}
+
+  /** Every address of the port, or none of them when one is taken. */
+  private async bindAll(protocol: Protocol, hostIps: readonly string[], port: number, containerPort: number): Promise<boolean> {
+    if (hostIps.some((hostIp) => this.held.has(key(protocol, hostIp, port)))) return false;
+    const bound: [string, HeldPort][] = [];
+    for (const hostIp of hostIps) {
+      const socket = await bind(protocol, hostIp, port, containerPort);
+      if (!socket) {
+        for (const [, other] of bound) other.close();
+        return false;
+      }
+      bound.push([key(protocol, hostIp, port), socket]);
+    }
+    for (const [k, socket] of bound) this.held.set(k, socket);
+    return true;
+  }
+
+  private async take(request: PortRequest): Promise<PublishedPort[]> {
+    const hostIps = request.hostIp ? [request.hostIp] : this.ipv6 ? ['0.0.0.0', '::'] : ['0.0.0.0'];
     const { protocol, containerPort } = request;
     const candidates: number[] = [];
     if (request.hostPortStart === 0) {
@@ -54,22 +94,20 @@ export class SocketHostPorts implements HostPorts {
       for (let port = request.hostPortStart; port <= Math.max(request.hostPortEnd, request.hostPortStart); port++) candidates.push(port);
     }
     for (const port of candidates) {
-      if (this.held.has(key(protocol, hostIp, port))) continue;
-      const socket = await bind(protocol, hostIp, port);
-      if (!socket) continue;
-      this.held.set(key(protocol, hostIp, port), socket);
+      if (!(await this.bindAll(protocol, hostIps, port, containerPort))) continue;
       if (request.hostPortStart === 0) this.nextEphemeral = port + 1;
-      return { containerPort, protocol, hostIp, hostPort: port };
+      return hostIps.map((hostIp) => ({ containerPort, protocol, hostIp, hostPort: port }));
     }
-    if (request.hostPortStart === 0) throw EngineError.unavailable(`no free ${protocol} port left on ${hostIp} to publish port ${containerPort}`);
+    // As dockerd words it, an IPv6 address unbracketed (`Bind for :::80 failed`).
+    if (request.hostPortStart === 0) throw EngineError.unavailable(`no free ${protocol} port left on ${hostIps[0]} to publish port ${containerPort}`);
     const ports = request.hostPortEnd > request.hostPortStart ? `${request.hostPortStart}-${request.hostPortEnd}` : String(request.hostPortStart);
-    throw EngineError.conflict(`Bind for ${hostIp}:${ports} failed: port is already allocated`);
+    throw EngineError.conflict(`Bind for ${hostIps[0]}:${ports} failed: port is already allocated`);
   }
 
   async reserve(requests: readonly PortRequest[]): Promise<PublishedPort[]> {
     const taken: PublishedPort[] = [];
     try {
-      for (const request of requests) taken.push(await this.take(request));
+      for (const request of requests) taken.push(...(await this.take(request)));
     } catch (err) {
       this.release(taken);
       throw err;
@@ -83,6 +121,10 @@ export class SocketHostPorts implements HostPorts {
       this.held.get(k)?.close();
       this.held.delete(k);
     }
+  }
+
+  forward(ports: readonly PublishedPort[], address: string): void {
+    for (const port of ports) this.held.get(key(port.protocol, port.hostIp, port.hostPort))?.forwardTo?.(address);
   }
 
   close(): void {

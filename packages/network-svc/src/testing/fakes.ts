@@ -81,6 +81,11 @@ export class FakeHostPorts implements HostPorts {
     for (const p of ports) this.held.add(`${p.protocol}/${p.hostPort}`);
     return ports;
   }
+  /** Where each held port's IPv6 side relays to, by `protocol/hostPort`. */
+  readonly forwarded = new Map<string, string>();
+  forward(ports: readonly PublishedPort[], address: string) {
+    for (const p of ports) this.forwarded.set(`${p.protocol}/${p.hostPort}`, address);
+  }
   release(ports: readonly PublishedPort[]) {
     for (const p of ports) this.held.delete(`${p.protocol}/${p.hostPort}`);
   }
