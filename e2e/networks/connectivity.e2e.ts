@@ -1,6 +1,7 @@
 import { apiClient, docker, dockerOk } from '../support/docker-cli';
 import { settings } from '../support/engine';
-import { wget } from '../support/host-network';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { iptablesRules, wget } from '../support/host-network';
 
 const image = () => settings().image;
 /** Runs a command in a new container on `network` and returns its exit code and output. */
@@ -107,6 +108,25 @@ describe('container networking', () => {
       await docker(['rm', '-f', 'conn-v6-a']);
       await docker(['network', 'rm', 'conn-v6']);
     }
+  });
+
+  it('keeps networks with IPv6 from reaching each other over IPv6, on a host that forwards IPv6 too', async () => {
+    const forwarding = '/proc/sys/net/ipv6/conf/all/forwarding';
+    const before = readFileSync(forwarding, 'utf8');
+    const rulesBefore = iptablesRules();
+    await dockerOk(['network', 'create', '--ipv6', '--subnet', 'fd00:e2e:1::/64', 'conn-v6-x']);
+    await dockerOk(['network', 'create', '--ipv6', '--subnet', 'fd00:e2e:2::/64', 'conn-v6-y']);
+    try {
+      await dockerOk(['run', '-d', '--name', 'conn-v6-x-a', '--network', 'conn-v6-x', image(), 'sleep', '60']);
+      writeFileSync(forwarding, '1');
+      expect((await runOn('conn-v6-x', 'ping6', '-c', '1', '-W', '2', 'fd00:e2e:1::2')).code).toBe(0);
+      expect((await runOn('conn-v6-y', 'ping6', '-c', '1', '-W', '2', 'fd00:e2e:1::2')).code).not.toBe(0);
+    } finally {
+      writeFileSync(forwarding, before);
+      await docker(['rm', '-f', 'conn-v6-x-a']);
+      await docker(['network', 'rm', 'conn-v6-x', 'conn-v6-y']);
+    }
+    expect(iptablesRules()).toEqual(rulesBefore);
   });
 
   it('writes /etc/hosts, resolv.conf and hostname as dockerd does', async () => {

@@ -11,9 +11,14 @@ export function hostAddress(): string {
   return address.address;
 }
 
-/** The host's iptables rules (filter and nat), one per line. */
+/** The host's iptables rules (filter and nat) and ip6tables rules (filter), one per line. */
 export function iptablesRules(): string[] {
-  return ['filter', 'nat'].flatMap((table) => execFileSync('iptables-save', ['-t', table], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('-A ')));
+  const tables = [
+    ['iptables-save', 'filter'],
+    ['iptables-save', 'nat'],
+    ['ip6tables-save', 'filter'],
+  ];
+  return tables.flatMap(([tool, table]) => execFileSync(tool, ['-t', table], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('-A ')));
 }
 
 /** The host's network devices by name. */

@@ -17,7 +17,12 @@ const chains = {
   postrouting: { table: 'nat', name: 'FLOTILLA-POSTROUTING' },
 } as const;
 
-type Rule = { table: 'filter' | 'nat'; chain: string; spec: string[] };
+/** A rule of iptables, or of ip6tables for the filter rules of a network with IPv6. */
+type Rule = { table: 'filter' | 'nat'; chain: string; spec: string[]; ipv6?: true };
+
+const tool = (rule: Pick<Rule, 'ipv6'>) => (rule.ipv6 ? 'ip6tables' : 'iptables');
+
+const hasIpv6 = (network: NetworkRecord): network is NetworkRecord & Required<Pick<NetworkRecord, 'ipv6'>> => network.enableIpv6 && network.ipv6 !== undefined;
 
 /**
  * Docker's bridge networking: per network, a bridge device with the gateway address, the
@@ -27,7 +32,8 @@ type Rule = { table: 'filter' | 'nat'; chain: string; spec: string[] };
  * port, written in one iptables-restore, forwards it (CNI's portmap takes several times as long).
  */
 export class CniBridgeDataPlane implements BridgeDataPlane {
-  private chainsReady: Promise<void> | undefined;
+  /** By family: IPv6 (true) once a network with IPv6 needs them. */
+  private readonly chainsReady = new Map<boolean, Promise<void>>();
 
   constructor(private readonly pluginDir: string) {}
 
@@ -36,50 +42,68 @@ export class CniBridgeDataPlane implements BridgeDataPlane {
   }
 
   private async ensureRule(rule: Rule, first = false): Promise<void> {
-    if (await succeeds('iptables', this.iptables(rule, '-C'))) return;
-    await runCommand('iptables', this.iptables(rule, first ? '-I' : '-A'));
+    if (await succeeds(tool(rule), this.iptables(rule, '-C'))) return;
+    await runCommand(tool(rule), this.iptables(rule, first ? '-I' : '-A'));
   }
 
   private async deleteRule(rule: Rule): Promise<void> {
-    while (await succeeds('iptables', this.iptables(rule, '-C'))) await runCommand('iptables', this.iptables(rule, '-D'));
+    while (await succeeds(tool(rule), this.iptables(rule, '-C'))) await runCommand(tool(rule), this.iptables(rule, '-D'));
   }
 
-  /** Our chains, jumped to first from FORWARD so that a DROP policy or other rules come after. */
-  private ensureChains(): Promise<void> {
-    this.chainsReady ??= (async () => {
-      for (const { table, name } of Object.values(chains)) {
-        if (!(await succeeds('iptables', ['-w', '-t', table, '-n', '-L', name]))) await runCommand('iptables', ['-w', '-t', table, '-N', name]);
-      }
-      await this.ensureRule({ table: 'filter', chain: 'FORWARD', spec: ['-j', chains.forward.name] }, true);
-      await this.ensureRule({ table: 'filter', chain: 'FORWARD', spec: ['-j', chains.isolation.name] }, true);
-      // Published ports, from other hosts (PREROUTING) and from this one (OUTPUT).
-      for (const chain of ['PREROUTING', 'OUTPUT']) await this.ensureRule({ table: 'nat', chain, spec: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', chains.dnat.name] });
-      await this.ensureRule({ table: 'nat', chain: 'POSTROUTING', spec: ['-j', chains.postrouting.name] }, true);
-      // Routing between the bridges and out of the host.
-      await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
-    })().catch((err) => {
-      this.chainsReady = undefined;
-      throw err;
-    });
-    return this.chainsReady;
+  /**
+   * Our chains, jumped to first from FORWARD so that a DROP policy or other rules come after. For
+   * IPv6 only the filter chains: IPv6 is neither masqueraded nor DNATed.
+   */
+  private ensureChains(ipv6: boolean): Promise<void> {
+    let ready = this.chainsReady.get(ipv6);
+    if (!ready) {
+      ready = this.makeChains(ipv6).catch((err) => {
+        this.chainsReady.delete(ipv6);
+        throw err;
+      });
+      this.chainsReady.set(ipv6, ready);
+    }
+    return ready;
+  }
+
+  private async makeChains(ipv6: boolean): Promise<void> {
+    const family = ipv6 ? { ipv6: true as const } : {};
+    const binary = tool(family);
+    for (const { table, name } of Object.values(chains).filter((c) => !ipv6 || c.table === 'filter')) {
+      if (!(await succeeds(binary, ['-w', '-t', table, '-n', '-L', name]))) await runCommand(binary, ['-w', '-t', table, '-N', name]);
+    }
+    await this.ensureRule({ table: 'filter', chain: 'FORWARD', spec: ['-j', chains.forward.name], ...family }, true);
+    await this.ensureRule({ table: 'filter', chain: 'FORWARD', spec: ['-j', chains.isolation.name], ...family }, true);
+    if (ipv6) return;
+    // Published ports, from other hosts (PREROUTING) and from this one (OUTPUT).
+    for (const chain of ['PREROUTING', 'OUTPUT']) await this.ensureRule({ table: 'nat', chain, spec: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', chains.dnat.name] });
+    await this.ensureRule({ table: 'nat', chain: 'POSTROUTING', spec: ['-j', chains.postrouting.name] }, true);
+    // Routing between the bridges and out of the host.
+    await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
   }
 
   private rulesOf(network: NetworkRecord): Rule[] {
     const bridge = network.bridge!;
     const subnet = network.ipam[0].subnet;
     const rule = (chain: { table: Rule['table']; name: string }, ...spec: string[]): Rule => ({ table: chain.table, chain: chain.name, spec });
-    if (network.internal) {
-      return [
-        rule(chains.isolation, '-i', bridge, '!', '-o', bridge, '-j', 'DROP'),
-        rule(chains.isolation, '!', '-i', bridge, '-o', bridge, '-j', 'DROP'),
-        rule(chains.forward, '-i', bridge, '-o', bridge, '-j', 'ACCEPT'),
-      ];
-    }
+    const filter = network.internal
+      ? [
+          rule(chains.isolation, '-i', bridge, '!', '-o', bridge, '-j', 'DROP'),
+          rule(chains.isolation, '!', '-i', bridge, '-o', bridge, '-j', 'DROP'),
+          rule(chains.forward, '-i', bridge, '-o', bridge, '-j', 'ACCEPT'),
+        ]
+      : [
+          rule(chains.isolation, '-i', bridge, '!', '-o', bridge, '-j', chains.isolation2.name),
+          rule(chains.isolation2, '-o', bridge, '-j', 'DROP'),
+          rule(chains.forward, '-i', bridge, '-j', 'ACCEPT'),
+          rule(chains.forward, '-o', bridge, '-j', 'ACCEPT'),
+        ];
+    // The same isolation for IPv6, for a host that forwards it.
+    const ipv6Filter = hasIpv6(network) ? filter.map((r): Rule => ({ ...r, ipv6: true })) : [];
+    if (network.internal) return [...filter, ...ipv6Filter];
     return [
-      rule(chains.isolation, '-i', bridge, '!', '-o', bridge, '-j', chains.isolation2.name),
-      rule(chains.isolation2, '-o', bridge, '-j', 'DROP'),
-      rule(chains.forward, '-i', bridge, '-j', 'ACCEPT'),
-      rule(chains.forward, '-o', bridge, '-j', 'ACCEPT'),
+      ...filter,
+      ...ipv6Filter,
       // A published port reached from the host's 127.0.0.1, or from a container of this bridge
       // (hairpin), is answered through the host: its source becomes the bridge's address.
       rule(chains.postrouting, '-o', bridge, '-s', '127.0.0.0/8', '-j', 'MASQUERADE'),
@@ -105,10 +129,13 @@ export class CniBridgeDataPlane implements BridgeDataPlane {
    * them or none: one process instead of two or three per rule.
    */
   private async applyRules(action: '-A' | '-D', rules: readonly Rule[]): Promise<void> {
-    if (!rules.length) return;
-    const tables = [...new Set(rules.map((r) => r.table))];
-    const lines = tables.flatMap((table) => [`*${table}`, ...rules.filter((r) => r.table === table).map((r) => [action, r.chain, ...r.spec].join(' ')), 'COMMIT']);
-    await runCommand('iptables-restore', ['-w', '--noflush'], [...lines, ''].join('\n'));
+    for (const ipv6 of [false, true]) {
+      const ofFamily = rules.filter((r) => (r.ipv6 ?? false) === ipv6);
+      if (!ofFamily.length) continue;
+      const tables = [...new Set(ofFamily.map((r) => r.table))];
+      const lines = tables.flatMap((table) => [`*${table}`, ...ofFamily.filter((r) => r.table === table).map((r) => [action, r.chain, ...r.spec].join(' ')), 'COMMIT']);
+      await runCommand(ipv6 ? 'ip6tables-restore' : 'iptables-restore', ['-w', '--noflush'], [...lines, ''].join('\n'));
+    }
   }
 
   /** One call when all the rules are there; one by one, skipping those already gone, when not. */
@@ -121,12 +148,13 @@ export class CniBridgeDataPlane implements BridgeDataPlane {
   async ensureNetwork(network: NetworkRecord): Promise<void> {
     const bridge = network.bridge!;
     const range = network.ipam[0];
-    await this.ensureChains();
+    await this.ensureChains(false);
+    if (hasIpv6(network)) await this.ensureChains(true);
     if (!(await succeeds('ip', ['link', 'show', 'dev', bridge]))) await runCommand('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
     if (network.mtu) await runCommand('ip', ['link', 'set', 'dev', bridge, 'mtu', String(network.mtu)]);
     await runCommand('ip', ['addr', 'replace', `${range.gateway}/${range.subnet.split('/')[1]}`, 'dev', bridge]);
     // No duplicate address detection: the gateway answers at once, as dockerd's bridge does.
-    if (network.enableIpv6 && network.ipv6) await runCommand('ip', ['-6', 'addr', 'replace', `${ipv6Gateway(network.ipv6)}/${network.ipv6.subnet.split('/')[1]}`, 'dev', bridge, 'nodad']);
+    if (hasIpv6(network)) await runCommand('ip', ['-6', 'addr', 'replace', `${ipv6Gateway(network.ipv6)}/${network.ipv6.subnet.split('/')[1]}`, 'dev', bridge, 'nodad']);
     await runCommand('ip', ['link', 'set', 'dev', bridge, 'up']);
     // Lets the host's 127.0.0.1 reach published ports: such packets are routed to the bridge.
     if (!network.internal) await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
