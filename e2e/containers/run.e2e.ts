@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { docker, dockerOk } from '../support/docker-cli';
 import { ctr, settings } from '../support/engine';
+import { leftNetworkNamespaces } from '../support/host-network';
 import { rawRequest } from '../support/raw-http';
 
 const image = () => settings().image;
@@ -62,7 +63,7 @@ describe('docker run', () => {
     expect(ctr('snapshots', '--snapshotter', 'overlayfs', 'ls')).not.toMatch(/Active/);
     const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
     expect(entries(join(settings().runDir, 'container', 'io'))).toEqual([]);
-    expect(entries(join(settings().runDir, 'netns'))).toEqual([]);
+    expect(leftNetworkNamespaces()).toEqual([]);
   });
 
   it('reports an unknown image as 404, which makes the CLI try to pull', async () => {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerOk } from '../support/docker-cli';
 import { settings } from '../support/engine';
-import { hostLinks, iptablesRules } from '../support/host-network';
+import { hostLinks, iptablesRules, leftNetworkNamespaces } from '../support/host-network';
 
 describe('network churn', () => {
   it('leaves no IP, veth, iptables rule, bridge or netns behind after 100 containers on one network', async () => {
@@ -34,8 +34,7 @@ describe('network churn', () => {
 
     expect(hostLinks().sort()).toEqual(linksBefore.sort());
     expect(iptablesRules().sort()).toEqual(rulesBefore.sort());
-    const netnsDir = join(settings().runDir, 'netns');
-    expect(existsSync(netnsDir) ? readdirSync(netnsDir) : []).toEqual([]);
+    expect(leftNetworkNamespaces()).toEqual([]);
     const attachments = join(settings().stateDir, 'network', 'attachments');
     expect(existsSync(attachments) ? readdirSync(attachments) : []).toEqual([]);
   });

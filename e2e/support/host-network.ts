@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { settings } from './engine';
 
 /** An address of the host other than loopback: how other machines would reach a published port. */
 export function hostAddress(): string {
@@ -36,4 +39,11 @@ export const wget = (url: string) => ['sh', '-c', `timeout 5 wget -qO- ${url}; e
 export function routesElsewhere(subnet: string, device: string): string[] {
   const routes = JSON.parse(execFileSync('ip', ['-j', '-4', 'route', 'show', 'table', 'main'], { encoding: 'utf8' })) as { dst: string; dev: string }[];
   return routes.filter((r) => r.dst === subnet && r.dev !== device).map((r) => `${r.dst} dev ${r.dev}`);
+}
+
+/** Network namespaces left behind: any of a container, and any beyond the couple network-svc keeps made ahead of need. */
+export function leftNetworkNamespaces(): string[] {
+  const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+  const dir = join(settings().runDir, 'netns');
+  return [...entries(dir).filter((name) => name !== '.stock'), ...entries(join(dir, '.stock')).slice(2)];
 }

@@ -34,7 +34,7 @@ void runService({
         now,
       }),
     );
-    const attachments = new ContainerAttachments({ catalog, store, dataPlane, namespaces: new NetworkNamespaces(), hostPorts, events, names, warn });
+    const attachments = new ContainerAttachments({ catalog, store, dataPlane, namespaces: own(new NetworkNamespaces(warn)), hostPorts, events, names, warn });
     await catalog.load();
     await attachments.load();
     return [serviceRegistration(networkV1.NetworkService, networkHandlers(catalog, attachments), logger)];

@@ -1,37 +1,98 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { resolverAddress } from '../core/container-attachments.js';
 import type { NamespaceMaker } from '../core/ports.js';
 import { runCommand, succeeds } from '@flotilla/kit';
 
+/** Namespaces kept ready per directory: `docker run` in a loop takes one at a time. */
+const stockSize = 2;
+const stockDirName = '.stock';
+
 /**
  * Persistent network namespaces bound to files, made with util-linux `unshare` and iproute2 (one
- * process per namespace: it is created, loopback brought up, and bound in one go).
+ * process per namespace: it is created, loopback brought up, and bound in one go). That process
+ * costs about 15 ms, on the path of every container start, so a few are made ahead of need in
+ * the directory's `.stock`: a container's path is then a symbolic link to one (runc, nsenter and
+ * the CNI plugins open the path, and so follow it).
  */
 export class NetworkNamespaces implements NamespaceMaker {
-  private readonly preparedDirs = new Set<string>();
+  private readonly preparedDirs = new Map<string, Promise<void>>();
+  private readonly stocks = new Map<string, string[]>();
+  private readonly filling = new Set<string>();
 
-  /** A namespace can only be bound on a private mount: make the directory one, once. */
-  private async prepareDir(dir: string): Promise<void> {
-    if (this.preparedDirs.has(dir)) return;
-    await mkdir(dir, { recursive: true });
-    if (!(await succeeds('mountpoint', ['-q', dir]))) {
-      await runCommand('mount', ['--bind', dir, dir]);
-      await runCommand('mount', ['--make-private', dir]);
+  constructor(private readonly warn: (obj: object, msg: string) => void) {}
+
+  /**
+   * A namespace can only be bound on a private mount: make the directory one, once. Stocked
+   * namespaces no container links to are left from an earlier run: they go.
+   */
+  private prepareDir(dir: string): Promise<void> {
+    let prepared = this.preparedDirs.get(dir);
+    if (!prepared) {
+      prepared = (async () => {
+        await mkdir(join(dir, stockDirName), { recursive: true });
+        if (!(await succeeds('mountpoint', ['-q', dir]))) {
+          await runCommand('mount', ['--bind', dir, dir]);
+          await runCommand('mount', ['--make-private', dir]);
+        }
+        const linked = new Set(await Promise.all((await readdir(dir)).map((name) => readlink(join(dir, name)).catch(() => ''))));
+        const stocked = (await readdir(join(dir, stockDirName))).map((name) => join(dir, stockDirName, name));
+        for (const path of stocked) if (!linked.has(path)) await this.unbind(path);
+      })().catch((err) => {
+        this.preparedDirs.delete(dir);
+        throw err;
+      });
+      this.preparedDirs.set(dir, prepared);
     }
-    this.preparedDirs.add(dir);
+    return prepared;
   }
 
   /** A new namespace with loopback up, bound at `path`. */
   async create(path: string): Promise<void> {
-    await this.prepareDir(dirname(path));
+    const dir = dirname(path);
+    await this.prepareDir(dir);
+    const stocked = this.stocks.get(dir)?.shift();
+    this.refill(dir);
+    if (!stocked) return this.bind(path);
+    try {
+      await symlink(stocked, path);
+    } catch (err) {
+      await this.unbind(stocked);
+      throw err;
+    }
+  }
+
+  private async bind(path: string): Promise<void> {
     await writeFile(path, '', { flag: 'a' });
     try {
       await runCommand('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
     } catch (err) {
-      await this.remove(path);
+      await this.unbind(path);
       throw err;
     }
+  }
+
+  /** Makes the directory's stock full again, in the background. */
+  private refill(dir: string): void {
+    if (this.filling.has(dir)) return;
+    this.filling.add(dir);
+    const stock = this.stocks.get(dir) ?? [];
+    this.stocks.set(dir, stock);
+    void (async () => {
+      while (stock.length < stockSize) {
+        const path = join(dir, stockDirName, randomBytes(8).toString('hex'));
+        await this.bind(path);
+        stock.push(path);
+      }
+    })()
+      .catch((err) => this.warn({ err, dir }, 'network namespaces not made ahead'))
+      .finally(() => this.filling.delete(dir));
+  }
+
+  /** Unbinds the stock; the namespaces containers use stay. */
+  async close(): Promise<void> {
+    for (const stock of this.stocks.values()) for (const path of stock.splice(0)) await this.unbind(path);
   }
 
   /**
@@ -51,8 +112,14 @@ export class NetworkNamespaces implements NamespaceMaker {
     await runCommand('nsenter', [`--net=${path}`, 'sh', '-c', script], rules.join('\n'));
   }
 
-  /** Unbinds and deletes; a namespace that is already gone is fine. */
+  /** Unbinds and deletes, through the link to a stocked one; a namespace that is already gone is fine. */
   async remove(path: string): Promise<void> {
+    const stocked = await readlink(path).catch(() => undefined);
+    await this.unbind(stocked ?? path);
+    if (stocked) await rm(path, { force: true });
+  }
+
+  private async unbind(path: string): Promise<void> {
     await succeeds('umount', [path]);
     await rm(path, { force: true });
   }
