@@ -56,7 +56,12 @@ export class NetworkNamespaces implements NamespaceMaker {
     this.refill(dir);
     if (!stocked) return this.bind(path);
     try {
-      await symlink(stocked, path);
+      await symlink(stocked, path).catch(async (err: NodeJS.ErrnoException) => {
+        // What a crash left at the path goes, as `unshare` would have bound over it.
+        if (err.code !== 'EEXIST') throw err;
+        await this.remove(path);
+        await symlink(stocked, path);
+      });
     } catch (err) {
       await this.unbind(stocked);
       throw err;
