@@ -242,7 +242,7 @@ export interface ClientDefaults {
  * for a Linux unix socket by default) wait on each other for ever: `docker save | docker load`,
  * or the stdin and output of one `cat big | docker exec -i`. Below that, no write ever waits.
  */
-export const serviceFlowControlWindow = 128 * 1024;
+const serviceFlowControlWindow = 128 * 1024;
 
 /**
  * The server side of `serviceFlowControlWindow`, for streams clients send (uploads): grpc-js has
