@@ -2,6 +2,8 @@ import { docker, dockerOk } from '../support/docker-cli';
 import { settings } from '../support/engine';
 import { hostAddress, iptablesRules, wget } from '../support/host-network';
 import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { freePort } from '@flotilla/tools/fixtures';
 
 const image = () => settings().image;
@@ -99,5 +101,21 @@ describe('published ports', () => {
     expect(iptablesRules()).toEqual(rulesBefore);
     // The first one still serves.
     expect(await get(`http://127.0.0.1:${port}/hostname`)).toMatch(/\n$/);
+  });
+
+  it('refuses a port another program holds on :: only, naming that address, and frees its 0.0.0.0 side again', async () => {
+    const port = await freePort();
+    const holder = createServer().listen({ host: '::', port, ipv6Only: true });
+    await once(holder, 'listening');
+    try {
+      const refused = await docker(['run', '-d', '--name', 'ports-web', '-p', `${port}:80`, image(), ...httpd]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(`Bind for :::${port} failed: port is already allocated`);
+      const probe = createServer().listen({ host: '0.0.0.0', port });
+      await once(probe, 'listening');
+      probe.close();
+    } finally {
+      holder.close();
+    }
   });
 });

@@ -67,20 +67,21 @@ export class SocketHostPorts implements HostPorts {
 
   constructor(private readonly ipv6: boolean) {}
 
-  /** Every address of the port, or none of them when one is taken. */
-  private async bindAll(protocol: Protocol, hostIps: readonly string[], port: number, containerPort: number): Promise<boolean> {
-    if (hostIps.some((hostIp) => this.held.has(key(protocol, hostIp, port)))) return false;
+  /** Every address of the port, or none of them: then the address that is taken. */
+  private async bindAll(protocol: Protocol, hostIps: readonly string[], port: number, containerPort: number): Promise<string | undefined> {
+    const held = hostIps.find((hostIp) => this.held.has(key(protocol, hostIp, port)));
+    if (held) return held;
     const bound: [string, HeldPort][] = [];
     for (const hostIp of hostIps) {
       const socket = await bind(protocol, hostIp, port, containerPort);
       if (!socket) {
         for (const [, other] of bound) other.close();
-        return false;
+        return hostIp;
       }
       bound.push([key(protocol, hostIp, port), socket]);
     }
     for (const [k, socket] of bound) this.held.set(k, socket);
-    return true;
+    return undefined;
   }
 
   private async take(request: PortRequest): Promise<PublishedPort[]> {
@@ -93,15 +94,20 @@ export class SocketHostPorts implements HostPorts {
     } else {
       for (let port = request.hostPortStart; port <= Math.max(request.hostPortEnd, request.hostPortStart); port++) candidates.push(port);
     }
+    let taken = hostIps[0];
     for (const port of candidates) {
-      if (!(await this.bindAll(protocol, hostIps, port, containerPort))) continue;
+      const failed = await this.bindAll(protocol, hostIps, port, containerPort);
+      if (failed) {
+        taken = failed;
+        continue;
+      }
       if (request.hostPortStart === 0) this.nextEphemeral = port + 1;
       return hostIps.map((hostIp) => ({ containerPort, protocol, hostIp, hostPort: port }));
     }
-    // As dockerd words it, an IPv6 address unbracketed (`Bind for :::80 failed`).
     if (request.hostPortStart === 0) throw EngineError.unavailable(`no free ${protocol} port left on ${hostIps[0]} to publish port ${containerPort}`);
     const ports = request.hostPortEnd > request.hostPortStart ? `${request.hostPortStart}-${request.hostPortEnd}` : String(request.hostPortStart);
-    throw EngineError.conflict(`Bind for ${hostIps[0]}:${ports} failed: port is already allocated`);
+    // As dockerd words it, an IPv6 address unbracketed (`Bind for :::80 failed`).
+    throw EngineError.conflict(`Bind for ${taken}:${ports} failed: port is already allocated`);
   }
 
   async reserve(requests: readonly PortRequest[]): Promise<PublishedPort[]> {
