@@ -5,7 +5,7 @@ import type { AddressPool } from './address-pools.js';
 import { firstHost, freeSubnet } from './address-pools.js';
 import { formatPrefix, parseIpv4Prefix, subnetOf } from './ipv4.js';
 import { networkFilter, pruneFilter, type Filters } from './network-filters.js';
-import type { NetworkRecord } from './network-record.js';
+import { hasIpv6, type NetworkRecord } from './network-record.js';
 import { bridgeOptions, networkFromRequest, predefinedNames, type NetworkCreateRequest } from './network-spec.js';
 import { Ipv6Allocator } from './ipv6-allocator.js';
 import { ipv6SubnetOf } from './ipv6.js';
@@ -68,7 +68,7 @@ export class NetworkCatalog {
   private add(network: NetworkRecord): void {
     this.networks.set(network.id, network);
     if (network.ipam[0]) this.allocators.set(network.id, new AddressAllocator(network.ipam[0]));
-    if (network.enableIpv6 && network.ipv6) this.ipv6Allocators.set(network.id, new Ipv6Allocator(network.ipv6));
+    if (hasIpv6(network)) this.ipv6Allocators.set(network.id, new Ipv6Allocator(network.ipv6));
   }
 
   private blank(name: string, driver: NetworkRecord['driver']): NetworkRecord {
@@ -171,7 +171,7 @@ export class NetworkCatalog {
     const others = [...this.networks.values()];
     const network = networkFromRequest(request, newId(), this.opts.now(), {
       takenSubnets: await this.takenSubnets(),
-      takenIpv6Subnets: others.flatMap((n) => (n.enableIpv6 && n.ipv6 ? [ipv6SubnetOf(n.ipv6.subnet)] : [])),
+      takenIpv6Subnets: others.filter(hasIpv6).map((n) => ipv6SubnetOf(n.ipv6.subnet)),
       takenBridges: new Set(others.flatMap((n) => (n.bridge ? [n.bridge] : []))),
       pools: this.opts.pools,
     });

@@ -100,3 +100,6 @@ export interface AttachmentRecord {
 }
 
 export const isUserDefined = (network: NetworkRecord) => !network.predefined;
+
+/** A network whose containers get IPv6 addresses: IPv6 enabled, with its subnet. */
+export const hasIpv6 = (network: NetworkRecord): network is NetworkRecord & Required<Pick<NetworkRecord, 'ipv6'>> => network.enableIpv6 && network.ipv6 !== undefined;

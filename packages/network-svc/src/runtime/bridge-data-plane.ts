@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { ipv6Gateway } from '../core/network-spec.js';
-import type { AttachmentRecord, EndpointRecord, NetworkRecord, PublishedPort } from '../core/network-record.js';
+import { hasIpv6, type AttachmentRecord, type EndpointRecord, type NetworkRecord, type PublishedPort } from '../core/network-record.js';
 import type { BridgeDataPlane } from '../core/ports.js';
 import { parseIpv4Prefix, type Ipv4Prefix } from '../core/ipv4.js';
 import { runCniPlugin } from './cni-plugins.js';
@@ -21,8 +21,6 @@ const chains = {
 type Rule = { table: 'filter' | 'nat'; chain: string; spec: string[]; ipv6?: true };
 
 const tool = (rule: Pick<Rule, 'ipv6'>) => (rule.ipv6 ? 'ip6tables' : 'iptables');
-
-const hasIpv6 = (network: NetworkRecord): network is NetworkRecord & Required<Pick<NetworkRecord, 'ipv6'>> => network.enableIpv6 && network.ipv6 !== undefined;
 
 /**
  * Docker's bridge networking: per network, a bridge device with the gateway address, the
