@@ -121,13 +121,44 @@ describe('ContainerLifecycle', () => {
     expect(network.attached.size).toBe(0);
   });
 
-  it('releases the prepared task when the network cannot be attached', async () => {
+  it('releases the task and the namespace when the network cannot be attached', async () => {
     const { lifecycle, runtime, network } = setup();
-    network.failAttach = new Error('no namespace for you');
+    network.failAttach = new Error('no network for you');
     const { id } = await lifecycle.create('', { Image: 'busybox' });
-    await expect(lifecycle.start(id)).rejects.toThrow('no namespace for you');
-    expect(runtime.prepared.size).toBe(0);
-    expect(lifecycle.inspect(id).state).toMatchObject({ status: 'exited', exitCode: 128, error: 'no namespace for you' });
+    await expect(lifecycle.start(id)).rejects.toThrow('no network for you');
+    expect(runtime.prepared.size + network.namespaces.size).toBe(0);
+    expect(lifecycle.inspect(id).state).toMatchObject({ status: 'exited', exitCode: 128, error: 'no network for you' });
+  });
+
+  it('creates the task in its namespace while the interfaces are added, and runs it once they are', async () => {
+    const { lifecycle, runtime, network } = setup();
+    let interfacesAdded!: () => void;
+    network.attachGate = new Promise((resolve) => (interfacesAdded = resolve));
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    const started = lifecycle.start(id);
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(network.namespaces.has(id)).toBe(true);
+    expect(runtime.created).toEqual([id]);
+    expect(runtime.tasks.has(id)).toBe(false);
+    interfacesAdded();
+    await started;
+    expect(network.attached.has(id)).toBe(true);
+    expect(runtime.tasks.has(id)).toBe(true);
+  });
+
+  it('attaches before creating the task when network-svc cannot prepare a namespace alone', async () => {
+    const { lifecycle, runtime, network } = setup();
+    network.lacksPrepare = true;
+    let interfacesAdded!: () => void;
+    network.attachGate = new Promise((resolve) => (interfacesAdded = resolve));
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    const started = lifecycle.start(id);
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(runtime.created).toEqual([]);
+    interfacesAdded();
+    await started;
+    expect(network.attached.has(id)).toBe(true);
+    expect(runtime.tasks.has(id)).toBe(true);
   });
 
   it('delivers stdin sent before the start once the task runs', async () => {

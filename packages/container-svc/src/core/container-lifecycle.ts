@@ -344,21 +344,30 @@ export class ContainerLifecycle {
     const joined = this.joinedContainer(String(record.hostConfig.NetworkMode));
     if (joined && !this.runs.has(joined.id)) throw EngineError.conflict(`cannot join network of a non running container: ${joined.id}`);
     // The namespace, the volumes and the task's I/O and mounts do not depend on each other.
-    const [network, prepared, volumes] = await Promise.allSettled([
-      this.networking.attach(record),
+    const [namespace, prepared, volumes] = await Promise.allSettled([
+      this.networking.prepare(record),
       this.opts.runtime.prepareTask(record),
       this.opts.mounts.mount(record.id, record.mounts ?? []),
     ]);
-    const failed = [network, prepared, volumes].find((result) => result.status === 'rejected');
+    const failed = [namespace, prepared, volumes].find((result) => result.status === 'rejected');
     if (failed) {
       if (prepared.status === 'fulfilled') await prepared.value.abort();
       await this.releaseRun(record);
       throw failed.reason;
     }
-    return (prepared as PromiseFulfilledResult<PreparedTask>).value.create().catch(async (err) => {
+    // The interfaces are added while runc creates the task in the namespace (the CNI plugins
+    // take about 30 ms, runc's create longer); its process only runs once both are done.
+    const attachLeft = (namespace as PromiseFulfilledResult<boolean>).value;
+    const [network, created] = await Promise.allSettled([
+      attachLeft ? this.networking.attach(record) : undefined,
+      (prepared as PromiseFulfilledResult<PreparedTask>).value.create(),
+    ]);
+    if (network.status === 'rejected' || created.status === 'rejected') {
+      if (created.status === 'fulfilled') await created.value.abort();
       await this.releaseRun(record);
-      throw err;
-    });
+      throw network.status === 'rejected' ? network.reason : (created as PromiseRejectedResult).reason;
+    }
+    return created.value;
   }
 
   /** Creates the task of a container just created, for its start to claim (see WarmTasks). */

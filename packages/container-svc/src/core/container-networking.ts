@@ -30,6 +30,12 @@ export function networksOf(record: ContainerRecord): Record<string, EndpointConf
   return record.networks ?? (ownsNoEndpoints(mode) ? {} : { [networkKey(mode)]: {} });
 }
 
+/** Containers on the host's network or another container's have no namespace of their own to attach. */
+function hasOwnNamespace(record: ContainerRecord): boolean {
+  const networkMode = String(record.hostConfig.NetworkMode);
+  return networkMode !== 'host' && !networkMode.startsWith('container:');
+}
+
 /**
  * A container's side of networking: which networks it joins (kept in its record), asking
  * network-svc for its interfaces when it starts and giving them back when it stops, and its
@@ -54,10 +60,27 @@ export class ContainerNetworking {
     return resolved;
   }
 
-  /** Makes the namespace the task joins, with its interfaces and ports, and writes its /etc files for them. */
+  /**
+   * Makes the namespace the task is created in, so that its interfaces, ports and /etc files can
+   * be made (by `attach`) while the task is created. Resolves to whether they are still to be
+   * made: a network-svc from before PrepareNamespace (mid-upgrade) is given the whole attach here.
+   */
+  async prepare(record: ContainerRecord): Promise<boolean> {
+    if (!hasOwnNamespace(record)) return false;
+    try {
+      await this.opts.network.prepareNamespace(record.id, this.netnsPath(record.id));
+      return true;
+    } catch (err) {
+      if (!EngineError.is(err, 'not-implemented')) throw err;
+      await this.attach(record);
+      return false;
+    }
+  }
+
+  /** Makes the namespace the task joins (or keeps the prepared one), with its interfaces and ports, and writes its /etc files for them. */
   async attach(record: ContainerRecord): Promise<void> {
+    if (!hasOwnNamespace(record)) return;
     const networkMode = String(record.hostConfig.NetworkMode);
-    if (networkMode === 'host' || networkMode.startsWith('container:')) return;
     record.attached = await this.opts.network.attach({
       containerId: record.id,
       containerName: record.name,
@@ -76,11 +99,10 @@ export class ContainerNetworking {
     }
   }
 
-  /** Gives back what attach made; failures are logged, the run is over either way. */
+  /** Gives back what prepare and attach made; failures are logged, the run is over either way. */
   async detach(record: ContainerRecord): Promise<void> {
     record.attached = undefined;
-    const networkMode = String(record.hostConfig.NetworkMode);
-    if (networkMode === 'host' || networkMode.startsWith('container:')) return;
+    if (!hasOwnNamespace(record)) return;
     await this.opts.network.detach(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'network not detached'));
   }
 

@@ -111,7 +111,9 @@ export interface AttachRequest {
 
 /** network-svc: a container's network namespace, its interfaces and its published ports. */
 export interface NetworkAttacher {
-  /** Makes the namespace the container's task joins, with its interfaces and ports. */
+  /** Makes the namespace alone, for the task to be created in while `attach` adds the rest. */
+  prepareNamespace(containerId: string, netnsPath: string): Promise<void>;
+  /** Makes the namespace the container's task joins (or keeps the prepared one), with its interfaces and ports. */
   attach(request: AttachRequest): Promise<NetworkAttachment>;
   detach(containerId: string): Promise<void>;
   /** One more interface for an attached container. */

@@ -11,6 +11,10 @@ function endpointOf(message: networkV1.Endpoint): NetworkEndpoint {
 export class NetworkServiceAttacher implements NetworkAttacher {
   constructor(private readonly network: ServiceClient<typeof networkV1.NetworkService>) {}
 
+  async prepareNamespace(containerId: string, netnsPath: string): Promise<void> {
+    await this.network.prepareNamespace({ containerId, netnsPath });
+  }
+
   async attach(request: AttachRequest): Promise<NetworkAttachment> {
     const { ports, ...rest } = request;
     const response = await this.network.attachContainer({ ...rest, portBindings: ports });

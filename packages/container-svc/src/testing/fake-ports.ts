@@ -245,14 +245,27 @@ export class FakeNetwork implements NetworkAttacher {
     ['none', { id: 'net-none', name: 'none', driver: 'null' }],
   ]);
   readonly attached = new Map<string, AttachRequest>();
+  /** Containers whose namespace was made ahead of their attach. */
+  readonly namespaces = new Set<string>();
   failAttach: Error | undefined;
+  /** A network-svc from before PrepareNamespace. */
+  lacksPrepare = false;
+  /** While set, attaches wait for it: the interfaces are still being added. */
+  attachGate: Promise<void> | undefined;
+  async prepareNamespace(id: string) {
+    if (this.lacksPrepare) throw EngineError.notImplemented('unknown method PrepareNamespace');
+    this.namespaces.add(id);
+  }
   async attach(request: AttachRequest): Promise<NetworkAttachment> {
+    await this.attachGate;
     if (this.failAttach) throw this.failAttach;
+    this.namespaces.add(request.containerId);
     this.attached.set(request.containerId, request);
     return { endpoints: await Promise.all(request.endpoints.map((e) => this.endpointOf(e))), ports: [], nameservers: [] };
   }
   async detach(id: string) {
     this.attached.delete(id);
+    this.namespaces.delete(id);
   }
   async connect(_containerId: string, endpoint: EndpointRequest) {
     return { endpoint: await this.endpointOf(endpoint), nameservers: [] };

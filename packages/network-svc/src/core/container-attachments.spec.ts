@@ -149,6 +149,39 @@ describe('ContainerAttachments', () => {
     expect(catalog.allocator(catalog.defaultNetwork().id)!.inUse()).toBe(0);
   });
 
+  it('keeps the namespace made ahead for the container, which the detach releases', async () => {
+    const { attachments, catalog, dataPlane, namespaces, store } = await networkService();
+    const id = request('a').containerId;
+    await attachments.prepareNamespace(id, '/netns/a');
+    // Nothing on a network yet, for `docker network inspect`.
+    expect(attachments.onNetwork(catalog.defaultNetwork().id)).toEqual([]);
+    await attachments.attach(request('a'));
+    expect(namespaces.made).toEqual(['/netns/a']);
+    expect(dataPlane.interfaces).toEqual(new Set(['/netns/a eth0']));
+    await attachments.detach(id);
+    expect(dataPlane.interfaces.size + namespaces.paths.size + store.attachments.size).toBe(0);
+  });
+
+  it('leaves a prepared namespace in place when the attach fails, for the detach to release', async () => {
+    const { attachments, catalog, dataPlane, namespaces, hostPorts, store } = await networkService();
+    const id = request('a').containerId;
+    hostPorts.taken.add(8080);
+    const ports = [{ containerPort: 80, protocol: 'tcp' as const, hostIp: '', hostPortStart: 8080, hostPortEnd: 8080 }];
+    await attachments.prepareNamespace(id, '/netns/a');
+    await expect(attachments.attach(request('a', { ports }))).rejects.toThrow('port is already allocated');
+    expect(namespaces.paths).toEqual(new Set(['/netns/a']));
+    expect(dataPlane.interfaces.size + hostPorts.held.size + catalog.allocator(catalog.defaultNetwork().id)!.inUse()).toBe(0);
+    await attachments.detach(id);
+    expect(namespaces.paths.size + store.attachments.size).toBe(0);
+  });
+
+  it('replaces a namespace prepared at another path', async () => {
+    const { attachments, namespaces } = await networkService();
+    await attachments.prepareNamespace(request('a').containerId, '/netns/old');
+    await attachments.attach(request('a'));
+    expect(namespaces.paths).toEqual(new Set(['/netns/a']));
+  });
+
   it('keeps networks, addresses and ports across a restart, allocating nothing twice', async () => {
     const before = await networkService();
     const app = await before.catalog.create({ ...blankNetwork, name: 'app' });

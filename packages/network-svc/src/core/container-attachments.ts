@@ -105,10 +105,28 @@ export class ContainerAttachments {
     );
   }
 
+  /**
+   * The container's namespace alone, so that its task can be created in it while the attach adds
+   * the interfaces. What a run that was never detached (a crash) left is replaced.
+   */
+  prepareNamespace(containerId: string, netnsPath: string): Promise<void> {
+    return this.locks.run(containerId, async () => {
+      await this.detachNow(containerId);
+      await this.opts.namespaces.create(netnsPath);
+      const prepared = { containerId, containerName: '', hostname: '', netnsPath, endpoints: [], ports: [], dnsServers: [], prepared: true };
+      await this.commit(prepared).catch(async (err) => {
+        await this.opts.namespaces.remove(netnsPath);
+        throw err;
+      });
+    });
+  }
+
   attach(request: AttachRequest): Promise<Attached> {
     return this.locks.run(request.containerId, async () => {
-      // What a run that was never detached (a crash) left is replaced.
-      await this.detachNow(request.containerId);
+      // A namespace prepared for this run is kept; what a run that was never detached (a crash) left is replaced.
+      const previous = this.attachments.get(request.containerId);
+      const prepared = previous?.prepared === true && previous.netnsPath === request.netnsPath;
+      if (!prepared) await this.detachNow(request.containerId);
       const asked = request.endpoints.length ? request.endpoints : isNone(request.networkMode) ? [] : [{ network: request.networkMode, aliases: [], ipv4Address: '', macAddress: '' }];
       const networks = asked.map((e) => this.networkFor(e.network));
       if (networks.some((n) => n.driver === 'null') && networks.length > 1) throw EngineError.invalid('container cannot be connected to the none network and another one');
@@ -122,7 +140,7 @@ export class ContainerAttachments {
         ports: [],
         dnsServers: request.dnsServers,
       };
-      await this.opts.namespaces.create(request.netnsPath);
+      if (!prepared) await this.opts.namespaces.create(request.netnsPath);
       try {
         // The first network that reaches beyond the host carries the default route and the ports.
         const routed = bridged.findIndex((e) => !this.networkFor(e.network).internal);
@@ -130,7 +148,9 @@ export class ContainerAttachments {
         for (const [i, asking] of bridged.entries()) await this.addEndpoint(attachment, asking, i === routed);
         await this.pointResolver(attachment);
       } catch (err) {
-        await this.undo(attachment);
+        // A prepared namespace stays, for the detach to release.
+        await this.releaseEndpoints(attachment);
+        if (!prepared) await this.opts.namespaces.remove(attachment.netnsPath);
         throw err;
       }
       await this.commit(attachment);
@@ -237,11 +257,10 @@ export class ContainerAttachments {
     this.publishNames(attachment);
   }
 
-  /** Removes the interfaces, the ports and the namespace; the addresses are free again. */
-  private async undo(attachment: AttachmentRecord): Promise<void> {
+  /** Removes the interfaces and the ports; the addresses are free again. */
+  private async releaseEndpoints(attachment: AttachmentRecord): Promise<void> {
     for (const endpoint of [...attachment.endpoints].reverse()) await this.removeEndpoint(attachment, endpoint);
     this.opts.hostPorts.release(attachment.ports);
-    await this.opts.namespaces.remove(attachment.netnsPath);
   }
 
   private async removeEndpoint(attachment: AttachmentRecord, endpoint: EndpointRecord): Promise<void> {
@@ -264,7 +283,8 @@ export class ContainerAttachments {
     const attachment = this.attachments.get(containerId);
     if (!attachment) return;
     const networks = attachment.endpoints.map((e) => this.opts.catalog.get(e.networkId));
-    await this.undo(attachment);
+    await this.releaseEndpoints(attachment);
+    await this.opts.namespaces.remove(attachment.netnsPath);
     this.attachments.delete(containerId);
     this.opts.names.delete(containerId);
     await this.opts.store.deleteAttachment(containerId);
@@ -275,7 +295,7 @@ export class ContainerAttachments {
   connect(containerId: string, asking: EndpointRequest): Promise<Attached> {
     return this.locks.run(containerId, async () => {
       const attachment = this.attachments.get(containerId);
-      if (!attachment) throw EngineError.conflict(`container ${containerId} has no network namespace to connect`);
+      if (!attachment || attachment.prepared) throw EngineError.conflict(`container ${containerId} has no network namespace to connect`);
       const network = this.networkFor(asking.network);
       if (network.driver !== 'bridge') throw EngineError.forbidden(`container cannot be disconnected from host network or connected to host network`);
       // A container with no way out yet gets its default route here.

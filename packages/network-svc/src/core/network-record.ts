@@ -97,6 +97,8 @@ export interface AttachmentRecord {
   dnsServers: string[];
   /** The embedded resolver that 127.0.0.11 reaches in the namespace, once a user-defined network gave it one. */
   resolver?: string;
+  /** The namespace alone, made ahead of the attach (PrepareNamespace): the attach keeps it. */
+  prepared?: boolean;
 }
 
 export const isUserDefined = (network: NetworkRecord) => !network.predefined;

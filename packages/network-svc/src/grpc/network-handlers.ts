@@ -95,6 +95,10 @@ export function networkHandlers(catalog: NetworkCatalog, attachments: ContainerA
       });
       return attachedMessage(req.containerId, attached);
     },
+    async prepareNamespace(req) {
+      await attachments.prepareNamespace(req.containerId, req.netnsPath);
+      return {};
+    },
     async detachContainer(req) {
       await attachments.detach(req.containerId);
       return {};

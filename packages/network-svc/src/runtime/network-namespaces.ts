@@ -8,6 +8,7 @@ import { runCommand, succeeds } from '@flotilla/kit';
 /** Namespaces kept ready per directory: `docker run` in a loop takes one at a time. */
 const stockSize = 2;
 const stockDirName = '.stock';
+const refillDelayMs = 100;
 
 /**
  * Persistent network namespaces bound to files, made with util-linux `unshare` and iproute2 (one
@@ -53,7 +54,9 @@ export class NetworkNamespaces implements NamespaceMaker {
     const dir = dirname(path);
     await this.prepareDir(dir);
     const stocked = this.stocks.get(dir)?.shift();
-    this.refill(dir);
+    // Refilled once the start that takes one is done with its own processes (CNI plugins): each
+    // spawn holds this process's event loop for several milliseconds.
+    setTimeout(() => this.refill(dir), refillDelayMs).unref();
     if (!stocked) return this.bind(path);
     try {
       await symlink(stocked, path).catch(async (err: NodeJS.ErrnoException) => {

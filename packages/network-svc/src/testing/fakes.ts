@@ -55,10 +55,13 @@ export class FakeDataPlane implements BridgeDataPlane {
 
 export class FakeNamespaces implements NamespaceMaker {
   readonly paths = new Set<string>();
+  /** Every namespace made, in order. */
+  readonly made: string[] = [];
   /** The server each namespace's 127.0.0.11 reaches. */
   readonly resolvers = new Map<string, string>();
   async create(path: string) {
     this.paths.add(path);
+    this.made.push(path);
   }
   async remove(path: string) {
     this.paths.delete(path);
