@@ -32,8 +32,19 @@ async function* startInput(options: StartInput, socket: Duplex, rest: Buffer): A
   yield* stdinRequests(socket, rest);
 }
 
+/** How long the final state of an exec that ended here is kept for the client's next question. */
+const exitedExecTtlMs = 5000;
+
 /** `docker exec`: create, start (hijacked like attach, or detached), inspect, resize. */
 export function execRoutes(backend: ExecBackend): Route[] {
+  // An exec's state once its process has exited, as its start stream ended with it: `docker exec`
+  // asks for the exit code right then, and is answered without another hop to container-svc.
+  // Read once, and for a few seconds at most; any other inspect goes to container-svc.
+  const exited = new Map<string, Uint8Array>();
+  const keepExited = (id: string, execJson: Uint8Array) => {
+    exited.set(id, execJson);
+    setTimeout(() => exited.delete(id), exitedExecTtlMs).unref();
+  };
   return [
     {
       method: 'POST',
@@ -72,6 +83,8 @@ export function execRoutes(backend: ExecBackend): Route[] {
             if (detach) break;
           } else if (msg.response.case === 'output') {
             if (!writeOutput(socket, tty, msg.response.value)) await drained(socket);
+          } else if (msg.response.case === 'exited') {
+            keepExited(params.id, msg.response.value.execJson);
           }
         }
         socket.end();
@@ -81,7 +94,9 @@ export function execRoutes(backend: ExecBackend): Route[] {
       method: 'GET',
       pattern: '/exec/:id/json',
       async handle({ res, params }) {
-        const { execJson } = await backend.inspectExec({ id: params.id });
+        const kept = exited.get(params.id);
+        exited.delete(params.id);
+        const execJson = kept ?? (await backend.inspectExec({ id: params.id })).execJson;
         sendJson(res, 200, JSON.parse(Buffer.from(execJson).toString('utf8')));
       },
     },

@@ -60,6 +60,52 @@ describe('ExecSessions', () => {
     expect(() => execs.inspect('nosuch')).toThrow('No such exec instance: nosuch');
   });
 
+  it('makes the process ready at the create, so that the start only runs it', async () => {
+    const { lifecycle, runtime, execs } = setup();
+    const { id } = await lifecycle.create('box', { Image: 'busybox' });
+    await lifecycle.start(id);
+    const prepare = jest.spyOn(runtime, 'prepareExec');
+    const execId = execs.create(id, { Cmd: ['true'], AttachStdout: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runtime.preparedExecs).toEqual(new Set([execId]));
+    await text((await execs.start(execId, false))!.output);
+    expect(prepare).toHaveBeenCalledTimes(1);
+    expect(runtime.preparedExecs.size).toBe(0);
+  });
+
+  it('makes a detached start of an exec that asked for stdin anew, without stdin', async () => {
+    const { lifecycle, runtime, execs } = setup();
+    const { id } = await lifecycle.create('box', { Image: 'busybox' });
+    await lifecycle.start(id);
+    const prepare = jest.spyOn(runtime, 'prepareExec');
+    const execId = execs.create(id, { Cmd: ['sh'], AttachStdin: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await execs.start(execId, true)).toBeUndefined();
+    expect(prepare.mock.calls.map(([, , process]) => process.stdin)).toEqual([true, false]);
+    expect(runtime.execs.map(([, process]) => process.stdin)).toEqual([false]);
+    expect(runtime.preparedExecs.size).toBe(0);
+  });
+
+  it('releases a process made ready that no start claims', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const { lifecycle, runtime, execs } = setup();
+      const { id } = await lifecycle.create('box', { Image: 'busybox' });
+      await lifecycle.start(id);
+      const execId = execs.create(id, { Cmd: ['true'] });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(runtime.preparedExecs).toEqual(new Set([execId]));
+      jest.advanceTimersByTime(5000);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(runtime.preparedExecs.size).toBe(0);
+      // A late start makes it again.
+      expect(await text((await execs.start(execId, false))!.output)).toBe('');
+      expect(runtime.execs.map(([started]) => started)).toEqual([execId]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('streams only the output the client attached', async () => {
     const { lifecycle, execs } = setup();
     const { id } = await lifecycle.create('box', { Image: 'busybox' });

@@ -4,7 +4,7 @@ import type { ContainerRecord } from './container-record.js';
 import { DetachScanner, parseDetachKeys } from './detach-keys.js';
 import type { HostFacts } from './host-facts.js';
 import type { OutputStreamName } from './output-broadcast.js';
-import type { ContainerEventSink, ContainerRuntime } from './ports.js';
+import type { ContainerEventSink, ContainerRuntime, PreparedExec } from './ports.js';
 import { resolveUser } from './user-lookup.js';
 
 /** Docker's ExecConfig, as `docker exec` sends it. */
@@ -28,7 +28,12 @@ interface ExecSession {
   running: boolean;
   exitCode: number | null;
   pid: number;
+  /** Its process, made ready at the create for the start the client sends next. */
+  prepared?: Promise<PreparedExec | undefined>;
 }
+
+/** How long a process made ready at an exec's create waits for its start (`docker exec` sends it at once). */
+const preparedTtlMs = 5000;
 
 /** What an attached exec streams: output until the process exits, stdin while the client sends it. */
 export interface ExecAttachment {
@@ -39,7 +44,7 @@ export interface ExecAttachment {
 }
 
 export interface ExecSessionsOptions {
-  runtime: Pick<ContainerRuntime, 'exec' | 'resizeExec' | 'readContainerFile'>;
+  runtime: Pick<ContainerRuntime, 'prepareExec' | 'resizeExec' | 'readContainerFile'>;
   containers: { inspect(idOrName: string): ContainerRecord; hasTask(id: string): boolean };
   events: ContainerEventSink;
   host: HostFacts;
@@ -94,9 +99,47 @@ export class ExecSessions {
     const record = this.runningContainer(containerIdOrName);
     this.sweep();
     const id = randomBytes(32).toString('hex');
-    this.sessions.set(id, { containerId: record.id, config, started: false, running: false, exitCode: null, pid: 0 });
+    const session: ExecSession = { containerId: record.id, config, started: false, running: false, exitCode: null, pid: 0 };
+    this.sessions.set(id, session);
+    this.prepareAhead(id, session, record);
     this.opts.events.publish(`exec_create: ${config.Cmd.join(' ')}`, record, { execID: id });
     return id;
+  }
+
+  /**
+   * Makes the process ready, for an attached start, while the client turns round to start it:
+   * its I/O, its user looked up and Tasks.Exec come off the start. One that fails is made again,
+   * and its error reported, by the start; one not started in time is released.
+   */
+  private prepareAhead(id: string, session: ExecSession, record: ContainerRecord): void {
+    session.prepared = this.prepare(record, id, session.config, session.config.AttachStdin === true).catch(() => undefined);
+    setTimeout(() => void this.takePrepared(session).then((prepared) => prepared?.abort()), preparedTtlMs).unref();
+  }
+
+  /** The process made ready ahead, now the caller's; undefined when there is none. */
+  private takePrepared(session: ExecSession): Promise<PreparedExec | undefined> {
+    const prepared = session.prepared ?? Promise.resolve(undefined);
+    session.prepared = undefined;
+    return prepared;
+  }
+
+  private async prepare(record: ContainerRecord, id: string, config: ExecConfig, withStdin: boolean): Promise<PreparedExec> {
+    let user;
+    if (config.User) {
+      const [passwd, group] = await Promise.all(['/etc/passwd', '/etc/group'].map((path) => this.opts.runtime.readContainerFile(record, path)));
+      const resolved = resolveUser(config.User, passwd, group);
+      // The primary group leads the list, as for the container's own process.
+      user = { ...resolved, additionalGids: [resolved.gid, ...resolved.additionalGids] };
+    }
+    return this.opts.runtime.prepareExec(record, id, {
+      args: config.Cmd!,
+      env: config.Env ?? undefined,
+      cwd: config.WorkingDir || undefined,
+      user,
+      capabilities: config.Privileged ? this.opts.host.capabilities : undefined,
+      terminal: config.Tty === true,
+      stdin: withStdin,
+    });
   }
 
   /** Runs the exec; attached, its output and stdin stream through what is returned. */
@@ -106,24 +149,16 @@ export class ExecSessions {
     const record = this.runningContainer(session.containerId);
     session.started = true;
     const { config } = session;
-    let user;
-    if (config.User) {
-      const [passwd, group] = await Promise.all(['/etc/passwd', '/etc/group'].map((path) => this.opts.runtime.readContainerFile(record, path)));
-      const resolved = resolveUser(config.User, passwd, group);
-      // The primary group leads the list, as for the container's own process.
-      user = { ...resolved, additionalGids: [resolved.gid, ...resolved.additionalGids] };
-    }
     const tty = config.Tty === true;
     const withStdin = !detach && config.AttachStdin === true;
-    const run = await this.opts.runtime.exec(record, id, {
-      args: config.Cmd!,
-      env: config.Env ?? undefined,
-      cwd: config.WorkingDir || undefined,
-      user,
-      capabilities: config.Privileged ? this.opts.host.capabilities : undefined,
-      terminal: tty,
-      stdin: withStdin,
-    });
+    let prepared = await this.takePrepared(session);
+    // Made ready with the stdin an attached start has: a detached one has none.
+    if (prepared && withStdin !== (config.AttachStdin === true)) {
+      await prepared.abort();
+      prepared = undefined;
+    }
+    prepared ??= await this.prepare(record, id, config, withStdin);
+    const run = await prepared.start();
     Object.assign(session, { running: true, pid: run.pid });
     this.opts.events.publish(`exec_start: ${config.Cmd!.join(' ')}`, record, { execID: id });
     const output = merged([

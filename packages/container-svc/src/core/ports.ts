@@ -191,6 +191,14 @@ export interface RunningExec extends RunningTask {
   release(): Promise<void>;
 }
 
+/** An exec's process registered with the running task (Tasks.Exec), not started yet. */
+export interface PreparedExec {
+  /** Runs it; releases it when that fails. */
+  start(): Promise<RunningExec>;
+  /** Releases a process that will not be started. */
+  abort(): Promise<void>;
+}
+
 /** containerd: container records, their snapshots and their tasks. */
 export interface ContainerRuntime {
   /**
@@ -207,8 +215,8 @@ export interface ContainerRuntime {
   /** Deletes the exited task and its I/O. */
   deleteTask(id: string): Promise<void>;
   signal(id: string, signal: number): Promise<void>;
-  /** Starts a process in the running container (Tasks.Exec). */
-  exec(record: ContainerRecord, execId: string, process: ExecProcess): Promise<RunningExec>;
+  /** Makes a process of the running container ready to start: its I/O and its spec (Tasks.Exec). */
+  prepareExec(record: ContainerRecord, execId: string, process: ExecProcess): Promise<PreparedExec>;
   resizeExec(id: string, execId: string, width: number, height: number): Promise<void>;
   /**
    * Copies what the image has at `path` (resolved inside the container's root filesystem) into

@@ -173,9 +173,12 @@ export function containerHandlers(
       })().catch(() => undefined);
       yield { response: { case: 'started', value: { tty: attachment.tty } } };
       for await (const chunk of attachment.output) {
-        if (ctx.signal.aborted) break;
+        if (ctx.signal.aborted) return;
         yield { response: { case: 'output', value: { stream: outputStream(chunk.stream), data: chunk.data } } };
       }
+      // A detached attachment (its detach keys) leaves the process running: nothing final to tell.
+      const exec = execs.inspect(first.value.request.value.id);
+      if (!exec.Running) yield { response: { case: 'exited', value: { execJson: Buffer.from(JSON.stringify(exec)) } } };
     },
     async inspectExec(req) {
       return { execJson: Buffer.from(JSON.stringify(execs.inspect(req.id))) };

@@ -27,7 +27,7 @@ import {
   type TaskIoOptions,
 } from '@flotilla/containerd';
 import type { ContainerRecord } from '../core/container-record.js';
-import type { ContainerLayer, ContainerRuntime, ExecProcess, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
+import type { ContainerLayer, ContainerRuntime, ExecProcess, PreparedExec, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import { mergeEnv } from '../core/image-config-merge.js';
 import { SIGKILL } from '../core/signals.js';
 import { layerDirs, readRootfsFile } from './rootfs-files.js';
@@ -309,7 +309,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     return process;
   }
 
-  async exec(record: ContainerRecord, execId: string, options: ExecProcess): Promise<RunningExec> {
+  async prepareExec(record: ContainerRecord, execId: string, options: ExecProcess): Promise<PreparedExec> {
     const { tasks } = this.containerd;
     const containerId = record.id;
     const io = await prepareTaskIo({ directory: join(this.opts.ioDir, containerId), processId: execId, stdin: options.stdin, terminal: options.terminal }, this.fifos);
@@ -331,21 +331,31 @@ export class ContainerdRuntime implements ContainerRuntime {
       };
       await tasks.exec({ containerId, execId, ...io.paths, spec: packJsonAny(processSpecTypeUrl, process) });
       created = true;
-      // Waiting before starting: an exit that comes at once is never missed.
-      const exit = tasks.wait({ containerId, execId }).then(({ exitStatus, exitedAt }) => ({
-        exitCode: exitStatus,
-        exitedAt: instantOf(exitedAt ? timestampDate(exitedAt) : new Date()),
-      }));
-      exit.catch(() => undefined);
-      const { pid } = await tasks.start({ containerId, execId });
-      // An exec'd process's stdin is opened by the shim at its start, not at its creation.
-      const streams = io.attach();
-      const stdin = stdinWriter(streams.stdin, () => tasks.closeIO({ containerId, execId, stdin: true }), this.opts.warn);
-      return { pid, stdout: streams.stdout, stderr: streams.stderr ?? nothing(), stdin, exit, release };
     } catch (err) {
       await release();
       throw err;
     }
+    return {
+      abort: release,
+      start: async () => {
+        try {
+          // Waiting before starting: an exit that comes at once is never missed.
+          const exit = tasks.wait({ containerId, execId }).then(({ exitStatus, exitedAt }) => ({
+            exitCode: exitStatus,
+            exitedAt: instantOf(exitedAt ? timestampDate(exitedAt) : new Date()),
+          }));
+          exit.catch(() => undefined);
+          const { pid } = await tasks.start({ containerId, execId });
+          // An exec'd process's stdin is opened by the shim at its start, not at its creation.
+          const streams = io.attach();
+          const stdin = stdinWriter(streams.stdin, () => tasks.closeIO({ containerId, execId, stdin: true }), this.opts.warn);
+          return { pid, stdout: streams.stdout, stderr: streams.stderr ?? nothing(), stdin, exit, release };
+        } catch (err) {
+          await release();
+          throw err;
+        }
+      },
+    };
   }
 
   async resizeExec(id: string, execId: string, width: number, height: number): Promise<void> {
@@ -422,7 +432,7 @@ export class ContainerdRuntime implements ContainerRuntime {
   async runProbe(record: ContainerRecord, execId: string, args: string[], timeoutMs: number): Promise<ProbeResult> {
     let run: RunningExec | undefined;
     try {
-      run = await this.exec(record, execId, { args, terminal: false, stdin: false });
+      run = await (await this.prepareExec(record, execId, { args, terminal: false, stdin: false })).start();
       // The output may fail once the container goes away; the probe's answer is then decided elsewhere.
       const output = firstBytes([run.stdout, run.stderr], maxProbeOutput).catch(() => '');
       const finished = await Promise.race([run.exit, sleep(timeoutMs).then(() => undefined)]);

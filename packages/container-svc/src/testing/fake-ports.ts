@@ -143,13 +143,23 @@ export class FakeRuntime implements ContainerRuntime {
   readonly execs: [string, ExecProcess][] = [];
   /** Exec processes by exec ID; each echoes its args and exits with 0, unless its command is `sh`. */
   readonly execTasks = new Map<string, FakeTask>();
-  async exec(_record: ContainerRecord, execId: string, process: ExecProcess) {
-    this.execs.push([execId, process]);
-    const task = new FakeTask();
-    this.execTasks.set(execId, task);
-    task.write(process.args.join(' '));
-    if (process.args[0] !== 'sh') task.finish(0);
-    return { ...task.running(777), release: async () => undefined };
+  /** Exec processes prepared and not yet started or aborted. */
+  readonly preparedExecs = new Set<string>();
+  async prepareExec(_record: ContainerRecord, execId: string, process: ExecProcess) {
+    this.preparedExecs.add(execId);
+    const abort = async () => void this.preparedExecs.delete(execId);
+    return {
+      abort,
+      start: async () => {
+        await abort();
+        this.execs.push([execId, process]);
+        const task = new FakeTask();
+        this.execTasks.set(execId, task);
+        task.write(process.args.join(' '));
+        if (process.args[0] !== 'sh') task.finish(0);
+        return { ...task.running(777), release: async () => undefined };
+      },
+    };
   }
   async resizeExec() {}
   readonly copies: { id: string; path: string; target: string }[] = [];
