@@ -1,10 +1,10 @@
 import { closeSync, constants, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FifoStock } from './fifo-stock.js';
-import { prepareTaskIo } from './task-io.js';
+import { openTaskIo, prepareTaskIo } from './task-io.js';
 
 async function readAll(stream: Readable): Promise<string> {
   let text = '';
@@ -90,5 +90,45 @@ describe('prepareTaskIo', () => {
     for (const path of paths) expect(statSync(path).isFIFO()).toBe(true);
     await Promise.all(ios.map((io) => io.dispose()));
     await expect(readdir(root)).resolves.toEqual([]);
+  });
+});
+
+describe('openTaskIo', () => {
+  let root: string;
+  let stock: FifoStock;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'task-io-'));
+    stock = new FifoStock(join(root, 'stock'), 4);
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  /** The FIFOs of a running process, whose first reader (a service since killed) is gone. */
+  async function fifosOfRunningProcess() {
+    const directory = join(root, 'web');
+    const paths = { stdout: join(directory, 'init-stdout'), stderr: join(directory, 'init-stderr') };
+    await mkdir(directory, { recursive: true });
+    await stock.make([paths.stdout, paths.stderr]);
+    const readers = [paths.stdout, paths.stderr].map((path) => openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    const shim = { stdout: openSync(paths.stdout, constants.O_WRONLY), stderr: openSync(paths.stderr, constants.O_WRONLY) };
+    for (const fd of readers) closeSync(fd);
+    return { directory, shim };
+  }
+
+  it('reads what the shim writes after a restart, to the end when its writers close', async () => {
+    const { directory, shim } = await fifosOfRunningProcess();
+    const streams = (await openTaskIo({ directory })).attach();
+    writeSync(shim.stdout, 'still here\n');
+    closeSync(shim.stdout);
+    closeSync(shim.stderr);
+    expect(await readAll(streams.stdout)).toBe('still here\n');
+    expect(await readAll(streams.stderr!)).toBe('');
+  });
+
+  it('ends at once when the process exited, its writers closed, before the FIFOs were opened again', async () => {
+    const { directory, shim } = await fifosOfRunningProcess();
+    closeSync(shim.stdout);
+    closeSync(shim.stderr);
+    const streams = (await openTaskIo({ directory })).attach();
+    expect(await Promise.all([readAll(streams.stdout), readAll(streams.stderr!)])).toEqual(['', '']);
   });
 });

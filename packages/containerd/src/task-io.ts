@@ -102,13 +102,24 @@ function fifoPaths(options: TaskIoOptions): TaskIoPaths {
 
 const openReadEnd = (path: string) => openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);
 
-async function openReadEnds(paths: TaskIoPaths, directory: string): Promise<TaskIo> {
+/**
+ * Linux tells a FIFO's reader that the writers are gone (EPOLLHUP, hence the end of the stream)
+ * only if a writer came and went after that reader opened it. A writer opened and closed here
+ * makes it so: the shim's writers, gone already or going later, then end the stream; while they
+ * are there, they keep it open.
+ */
+function markWritersSeen(path: string): void {
+  closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+}
+
+async function openReadEnds(paths: TaskIoPaths, directory: string, writersOpenedBefore: boolean): Promise<TaskIo> {
   const opened: number[] = [];
   try {
     const stdout = await openReadEnd(paths.stdout);
     opened.push(stdout);
     const stderr = paths.stderr ? await openReadEnd(paths.stderr) : undefined;
     if (stderr !== undefined) opened.push(stderr);
+    if (writersOpenedBefore) for (const path of [paths.stdout, paths.stderr].filter((p) => p !== '')) markWritersSeen(path);
     return new FifoTaskIo(paths, directory, { stdout, stderr });
   } catch (err) {
     for (const fd of opened) closeSync(fd);
@@ -124,7 +135,7 @@ export async function prepareTaskIo(options: TaskIoOptions, stock: FifoStock): P
   const removeFifos = () => Promise.all(fifos.map((path) => rm(path, { force: true })));
   try {
     await stock.make(fifos);
-    return await openReadEnds(paths, options.directory);
+    return await openReadEnds(paths, options.directory, false);
   } catch (err) {
     await removeFifos();
     throw err;
@@ -133,8 +144,9 @@ export async function prepareTaskIo(options: TaskIoOptions, stock: FifoStock): P
 
 /**
  * Opens the FIFOs of a process that is already running (after a restart of the service that
- * started it): the shim still holds the write ends, so attach() may be called at once.
+ * started it): the shim holds the write ends, or has just closed them because the process
+ * exited, so attach() may be called at once.
  */
 export async function openTaskIo(options: TaskIoOptions): Promise<TaskIo> {
-  return openReadEnds(fifoPaths(options), options.directory);
+  return openReadEnds(fifoPaths(options), options.directory, true);
 }
