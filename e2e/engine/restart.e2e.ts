@@ -52,8 +52,7 @@ describe('the engine on one machine', () => {
 
     const steady = await inspect('steady');
     expect(steady.State).toMatchObject({ Status: 'running', Pid: steadyBefore.State.Pid, StartedAt: steadyBefore.State.StartedAt });
-    // leaver exits about when the service is back: before its recovery, or after it, when its
-    // output is let through first (up to 2 s) and then the exit is recorded.
+    // leaver exits about when the service is back, before or just after its recovery.
     for (let waited = 0; (await inspect('leaver')).State.Status === 'running' && waited < 10_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
     expect((await inspect('leaver')).State).toMatchObject({ Status: 'exited', ExitCode: 5 });
     // Volumes and who uses them are read back too.
