@@ -1,4 +1,4 @@
-import { ExecSessions } from './exec-sessions';
+import { ExecSessions, type ExecConfig } from './exec-sessions';
 import { lifecycleOnFakes } from '../testing/fake-lifecycle';
 import { fakeHost } from '../testing/fake-ports';
 
@@ -6,6 +6,17 @@ function setup() {
   const fakes = lifecycleOnFakes();
   const execs = new ExecSessions({ runtime: fakes.runtime, containers: fakes.lifecycle, events: fakes.events, host: fakeHost, warn: () => undefined });
   return { ...fakes, execs };
+}
+
+/** An exec created in a running container, its process made ready in the background meanwhile. */
+async function createdExec(config: ExecConfig) {
+  const fakes = setup();
+  const { id } = await fakes.lifecycle.create('box', { Image: 'busybox' });
+  await fakes.lifecycle.start(id);
+  const prepare = jest.spyOn(fakes.runtime, 'prepareExec');
+  const execId = fakes.execs.create(id, config);
+  await new Promise((resolve) => setImmediate(resolve));
+  return { ...fakes, prepare, execId };
 }
 
 async function text(output: AsyncIterable<{ data: Uint8Array }>): Promise<string> {
@@ -61,12 +72,7 @@ describe('ExecSessions', () => {
   });
 
   it('makes the process ready at the create, so that the start only runs it', async () => {
-    const { lifecycle, runtime, execs } = setup();
-    const { id } = await lifecycle.create('box', { Image: 'busybox' });
-    await lifecycle.start(id);
-    const prepare = jest.spyOn(runtime, 'prepareExec');
-    const execId = execs.create(id, { Cmd: ['true'], AttachStdout: true });
-    await new Promise((resolve) => setImmediate(resolve));
+    const { runtime, execs, prepare, execId } = await createdExec({ Cmd: ['true'], AttachStdout: true });
     expect(runtime.preparedExecs).toEqual(new Set([execId]));
     await text((await execs.start(execId, false))!.output);
     expect(prepare).toHaveBeenCalledTimes(1);
@@ -74,12 +80,7 @@ describe('ExecSessions', () => {
   });
 
   it('makes a detached start of an exec that asked for stdin anew, without stdin', async () => {
-    const { lifecycle, runtime, execs } = setup();
-    const { id } = await lifecycle.create('box', { Image: 'busybox' });
-    await lifecycle.start(id);
-    const prepare = jest.spyOn(runtime, 'prepareExec');
-    const execId = execs.create(id, { Cmd: ['sh'], AttachStdin: true });
-    await new Promise((resolve) => setImmediate(resolve));
+    const { runtime, execs, prepare, execId } = await createdExec({ Cmd: ['sh'], AttachStdin: true });
     expect(await execs.start(execId, true)).toBeUndefined();
     expect(prepare.mock.calls.map(([, , process]) => process.stdin)).toEqual([true, false]);
     expect(runtime.execs.map(([, process]) => process.stdin)).toEqual([false]);
@@ -89,11 +90,7 @@ describe('ExecSessions', () => {
   it('releases a process made ready that no start claims', async () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
     try {
-      const { lifecycle, runtime, execs } = setup();
-      const { id } = await lifecycle.create('box', { Image: 'busybox' });
-      await lifecycle.start(id);
-      const execId = execs.create(id, { Cmd: ['true'] });
-      await new Promise((resolve) => setImmediate(resolve));
+      const { runtime, execs, execId } = await createdExec({ Cmd: ['true'] });
       expect(runtime.preparedExecs).toEqual(new Set([execId]));
       jest.advanceTimersByTime(5000);
       await new Promise((resolve) => setImmediate(resolve));

@@ -159,7 +159,8 @@ export function containerHandlers(
       const iterator = requests[Symbol.asyncIterator]();
       const first = await iterator.next();
       if (first.done || first.value.request.case !== 'options') throw EngineError.invalid('an exec start must begin with its options');
-      const attachment = await execs.start(first.value.request.value.id, first.value.request.value.detach);
+      const { id, detach } = first.value.request.value;
+      const attachment = await execs.start(id, detach);
       if (!attachment) {
         yield { response: { case: 'started', value: { tty: false } } };
         return;
@@ -177,7 +178,7 @@ export function containerHandlers(
         yield { response: { case: 'output', value: { stream: outputStream(chunk.stream), data: chunk.data } } };
       }
       // A detached attachment (its detach keys) leaves the process running: nothing final to tell.
-      const exec = execs.inspect(first.value.request.value.id);
+      const exec = execs.inspect(id);
       if (!exec.Running) yield { response: { case: 'exited', value: { execJson: Buffer.from(JSON.stringify(exec)) } } };
     },
     async inspectExec(req) {

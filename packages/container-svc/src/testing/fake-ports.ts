@@ -151,7 +151,7 @@ export class FakeRuntime implements ContainerRuntime {
     return {
       abort,
       start: async () => {
-        await abort();
+        this.preparedExecs.delete(execId);
         this.execs.push([execId, process]);
         const task = new FakeTask();
         this.execTasks.set(execId, task);
