@@ -35,7 +35,7 @@ describe('docker exec', () => {
   it('streams 32 MiB through stdin and back out of one exec, and the engine answers afterwards', async () => {
     // Both directions of the connections behind the CLI carry bulk at once; they must not wait on each other.
     const piped = await dockerShell('head -c 33554432 /dev/zero | docker exec -i target cat | wc -c');
-    expect(piped).toMatchObject({ code: 0, stdout: '33554432\n' });
+    expect(piped).toMatchObject({ code: 0, stdout: '33554432\n', stderr: '' });
     expect(await dockerOk(['exec', 'target', 'echo', 'still here'])).toBe('still here\n');
   });
 
