@@ -1,6 +1,6 @@
 import { chmodSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { connectChannel, createClient, containerV1, imageV1, networkV1, volumeV1 } from '@flotilla/proto';
+import { connectService, createClient, containerV1, imageV1, networkV1, volumeV1 } from '@flotilla/proto';
 import { connectEventFeed, createLogger, type EventFeed, envInt, envString, onTerminate, packageVersion, prepareUnixSocket } from '@flotilla/kit';
 import { createApiServer } from './http/api-server.js';
 import { Router } from './http/router.js';
@@ -19,9 +19,9 @@ function main(): void {
   const engineVersion = packageVersion(__dirname);
   const logger = createLogger('api-gateway', engineVersion);
   const socketPath = envString('FLOTILLA_API_SOCKET', '/run/flotilla/docker.sock');
-  const containerChannel = connectChannel(envString('FLOTILLA_CONTAINER_SVC_ADDRESS'));
-  const imageChannel = connectChannel(envString('FLOTILLA_IMAGE_SVC_ADDRESS'));
-  const networkChannel = connectChannel(envString('FLOTILLA_NETWORK_SVC_ADDRESS'));
+  const containerChannel = connectService(envString('FLOTILLA_CONTAINER_SVC_ADDRESS'));
+  const imageChannel = connectService(envString('FLOTILLA_IMAGE_SVC_ADDRESS'));
+  const networkChannel = connectService(envString('FLOTILLA_NETWORK_SVC_ADDRESS'));
   const containers = createClient(containerV1.ContainerService, containerChannel);
   const images = createClient(imageV1.ImageService, imageChannel);
   const networks = createClient(networkV1.NetworkService, networkChannel);

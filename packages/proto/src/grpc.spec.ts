@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { EngineError } from './engine-error';
-import { connectChannel, createClient, fromServiceError, serviceRegistration, type CallContext, type ServiceHandlers } from './grpc';
+import { connectChannel, connectService, createClient, fromServiceError, serviceRegistration, widenReceiveWindows, type CallContext, type ServiceHandlers } from './grpc';
 import { currentRequestId, withRequestId } from './request-context';
 import * as containerV1 from './gen/engine/container/v1/container_service_pb';
 import * as imageV1 from './gen/engine/image/v1/image_service_pb';
@@ -40,6 +40,10 @@ describe('the grpc-js adapter', () => {
       yield { response: { case: 'output', value: { data: Buffer.from(received.join('')) } } };
       yield { response: { case: 'output', value: { data: Buffer.from('done') } } };
     },
+    async *startExec(requests) {
+      // Echoes stdin as it comes, as `cat` in an exec does.
+      for await (const req of requests) if (req.request.case === 'stdin') yield { response: { case: 'output', value: { data: req.request.value } } };
+    },
     startContainer: unimplemented,
     stopContainer: unimplemented,
     killContainer: unimplemented,
@@ -69,6 +73,7 @@ describe('the grpc-js adapter', () => {
       server.addService(definition, implementation);
     }
     await new Promise<void>((resolve, reject) => server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+    widenReceiveWindows(server);
   });
 
   afterAll(() => {
@@ -108,6 +113,24 @@ describe('the grpc-js adapter', () => {
       if (res.response.case === 'output') outputs.push(Buffer.from(res.response.value.data).toString());
     }
     expect(outputs).toEqual(['hello', 'done']);
+  });
+
+  it('carries bulk both ways at once on one bidirectional call of a service connection', async () => {
+    // With more in flight both ways than the socket buffers hold, Node's HTTP/2 peers would wait on each other for ever.
+    const service = connectService(address);
+    const chunk = Buffer.alloc(256 * 1024, 1);
+    async function* input() {
+      for (let i = 0; i < 64; i++) yield { request: { case: 'stdin' as const, value: chunk } };
+    }
+    let echoed = 0;
+    try {
+      for await (const res of createClient(containerV1.ContainerService, service).startExec(input())) {
+        if (res.response.case === 'output') echoed += res.response.value.data.length;
+      }
+    } finally {
+      service.close();
+    }
+    expect(echoed).toBe(64 * chunk.length);
   });
 
   it('streams a client-streaming request in order', async () => {
