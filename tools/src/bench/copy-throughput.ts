@@ -47,6 +47,6 @@ export async function measureCopyThroughput(engines: readonly BenchEngine[], wor
   rmSync(source, { recursive: true, force: true });
   const medians = (samples: Map<string, number[]>) => new Map([...samples].map(([name, values]) => [name, median(values)]));
   console.log(`docker cp of ${megabytes} MB in ${files} files, running container: medians of ${runs} runs`);
-  printComparison('docker cp into the container', 'MB/s', medians(copyIn), true);
-  printComparison('docker cp out of the container', 'MB/s', medians(copyOut), true);
+  printComparison('docker cp into the container', 'MB/s', medians(copyIn), 'throughput');
+  printComparison('docker cp out of the container', 'MB/s', medians(copyOut), 'throughput');
 }

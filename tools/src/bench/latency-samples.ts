@@ -35,7 +35,7 @@ export class LatencySamples {
         const values = byOperation.get(operation)!;
         return `${name} median ${format(median(values))} p90 ${format(percentile(values, 0.9))}`;
       });
-      const ratio = this.samples.has('dockerd') ? `  ratio ${(this.median('flotilla', operation) / this.median('dockerd', operation)).toFixed(2)}` : '';
+      const ratio = this.samples.has('dockerd') ? `  time flotilla/dockerd ${(this.median('flotilla', operation) / this.median('dockerd', operation)).toFixed(2)}` : '';
       console.log(`  ${operation.padEnd(width)} ${line.join('  |  ')}${ratio}`);
     }
   }

@@ -50,7 +50,7 @@ export async function measurePullThroughput(engines: readonly BenchEngine[], wor
     }
     if (samples.has('dockerd')) {
       const ratio = throughput(median(samples.get('flotilla')!)) / throughput(median(samples.get('dockerd')!));
-      console.log(`  ratio flotilla/dockerd (throughput): ${ratio.toFixed(2)}`);
+      console.log(`  throughput flotilla/dockerd ${ratio.toFixed(2)}`);
     }
   } finally {
     await registry.stop();

@@ -69,7 +69,7 @@ export async function measureStreams(engines: readonly BenchEngine[], workDir: s
 
   const medians = (samples: Map<string, number[]>) => new Map([...samples].map(([name, values]) => [name, median(values)]));
   console.log(`streams with ${image}: medians of ${runs} runs (exec: ${execRuns})`);
-  printComparison(`docker run, ${outputBytes / 1e6} MB of output`, 'MB/s', medians(throughput), true);
-  printComparison(`docker logs, ${logLines / 1000}k lines`, 'ms', medians(logs), false);
-  printComparison('docker exec C true', 'ms', medians(execs), false);
+  printComparison(`docker run, ${outputBytes / 1e6} MB of output`, 'MB/s', medians(throughput), 'throughput');
+  printComparison(`docker logs, ${logLines / 1000}k lines`, 'ms', medians(logs), 'time');
+  printComparison('docker exec C true', 'ms', medians(execs), 'time');
 }
