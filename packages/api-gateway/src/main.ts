@@ -19,14 +19,14 @@ function main(): void {
   const engineVersion = packageVersion(__dirname);
   const logger = createLogger('api-gateway', engineVersion);
   const socketPath = envString('FLOTILLA_API_SOCKET', '/run/flotilla/docker.sock');
-  const containerChannel = connectService(envString('FLOTILLA_CONTAINER_SVC_ADDRESS'));
-  const imageChannel = connectService(envString('FLOTILLA_IMAGE_SVC_ADDRESS'));
-  const networkChannel = connectService(envString('FLOTILLA_NETWORK_SVC_ADDRESS'));
-  const containers = createClient(containerV1.ContainerService, containerChannel);
-  const images = createClient(imageV1.ImageService, imageChannel);
-  const networks = createClient(networkV1.NetworkService, networkChannel);
+  const containerService = connectService(envString('FLOTILLA_CONTAINER_SVC_ADDRESS'));
+  const imageService = connectService(envString('FLOTILLA_IMAGE_SVC_ADDRESS'));
+  const networkService = connectService(envString('FLOTILLA_NETWORK_SVC_ADDRESS'));
+  const containers = createClient(containerV1.ContainerService, containerService);
+  const images = createClient(imageV1.ImageService, imageService);
+  const networks = createClient(networkV1.NetworkService, networkService);
   // Volumes are served by container-svc, beside its containers.
-  const volumes = createClient(volumeV1.VolumeService, containerChannel);
+  const volumes = createClient(volumeV1.VolumeService, containerService);
   // NATS is needed by GET /events only: the rest of the API does not wait for it.
   const natsUrl = envString('FLOTILLA_NATS_URL');
   let feed: Promise<EventFeed> | undefined;
@@ -84,9 +84,9 @@ function main(): void {
           }),
       ),
     );
-    containerChannel.close();
-    imageChannel.close();
-    networkChannel.close();
+    containerService.close();
+    imageService.close();
+    networkService.close();
     await feed?.then((opened) => opened.close(), () => undefined);
   });
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { connectChannel, containerV1, createClient, imageV1, networkV1, serviceRegistration, volumeV1 } from '@flotilla/proto';
+import { connectService, containerV1, createClient, imageV1, networkV1, serviceRegistration, volumeV1 } from '@flotilla/proto';
 import { connectEventPublisher, envString, packageVersion, runService, untilAvailable } from '@flotilla/kit';
 import { connectContainerd } from '@flotilla/containerd';
 import { ContainerLifecycle } from './core/container-lifecycle.js';
@@ -39,8 +39,8 @@ void runService({
     );
     await untilAvailable('containerd', () => containerd.version.version({}, { timeoutMs: 2000 }), logger);
     const events = own(await connectEventPublisher(envString('FLOTILLA_NATS_URL'), logger));
-    const imageChannel = own(connectChannel(envString('FLOTILLA_IMAGE_SVC_ADDRESS')));
-    const networkChannel = own(connectChannel(envString('FLOTILLA_NETWORK_SVC_ADDRESS')));
+    const imageService = own(connectService(envString('FLOTILLA_IMAGE_SVC_ADDRESS')));
+    const networkService = own(connectService(envString('FLOTILLA_NETWORK_SVC_ADDRESS')));
     // Like dockerd, one directory per container holds its files and its log.
     const files = new ContainerFilesDir(join(stateDir, 'containers'));
     const logs = new JsonFileLogs(join(stateDir, 'containers'));
@@ -55,8 +55,8 @@ void runService({
     const lifecycle = own(
       new ContainerLifecycle({
         runtime,
-        images: new ImageServiceResolver(createClient(imageV1.ImageService, imageChannel)),
-        network: new NetworkServiceAttacher(createClient(networkV1.NetworkService, networkChannel)),
+        images: new ImageServiceResolver(createClient(imageV1.ImageService, imageService)),
+        network: new NetworkServiceAttacher(createClient(networkV1.NetworkService, networkService)),
         files,
         mounts: new ContainerMounts({ volumes, hostPaths, events: volumeEvents }),
         logs,

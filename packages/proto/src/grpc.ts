@@ -266,7 +266,7 @@ export function widenReceiveWindows(server: grpc.Server): void {
   }
 }
 
-/** A channel to one gRPC server, shared by every service client on that address. */
+/** A channel to one gRPC server, shared by every service client on that address (our services: connectService). */
 export function connectChannel(address: string, flowControlWindow = smallWindow): grpc.Client {
   return new grpc.Client(address, grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
@@ -357,7 +357,7 @@ async function* readAll(
   }
 }
 
-/** Typed client for one service over a shared channel. */
+/** Typed client for one service over a shared channel, or over a service's two (server streams on their own). */
 export function createClient<S extends DescService>(
   service: S,
   connection: grpc.Client | ServiceChannels,
