@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from '@bufbuild/protobuf';
-import { EngineError, type ServiceClient } from '@flotilla/proto';
+import { EngineError, joinForMessage, type ServiceClient } from '@flotilla/proto';
 import * as api from './api.js';
 import { isAlreadyExists } from './errors.js';
 import { LockstepCall } from './lockstep-call.js';
@@ -35,22 +35,35 @@ export type ContentWriteClient = Pick<ServiceClient<typeof api.content.Content>,
 
 type WriteCall = LockstepCall<api.content.WriteContentRequest, api.content.WriteContentResponse>;
 
-/** Re-cuts a byte stream into chunks of exactly `size` bytes (the last one may be shorter). */
+/**
+ * Re-cuts a byte stream into chunks of exactly `size` bytes (the last one may be shorter), each
+ * with room for its write request (see joinForMessage).
+ */
 async function* chunksOf(source: BlobSource, size: number): AsyncGenerator<Uint8Array> {
-  let buffered: Uint8Array[] = [];
-  let bufferedBytes = 0;
-  const joined = () => (buffered.length === 1 ? buffered[0] : Buffer.concat(buffered));
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
   for await (const piece of source instanceof Uint8Array ? [source] : source) {
-    buffered.push(piece);
-    bufferedBytes += piece.length;
-    if (bufferedBytes < size) continue;
-    const bytes = joined();
-    let at = 0;
-    for (; bytes.length - at >= size; at += size) yield bytes.subarray(at, at + size);
-    buffered = at < bytes.length ? [bytes.subarray(at)] : [];
-    bufferedBytes = bytes.length - at;
+    pending.push(piece);
+    pendingBytes += piece.length;
+    while (pendingBytes >= size) {
+      const taken: Uint8Array[] = [];
+      for (let needed = size; needed > 0; ) {
+        const first = pending[0];
+        if (first.length <= needed) {
+          taken.push(first);
+          pending.shift();
+          needed -= first.length;
+        } else {
+          taken.push(first.subarray(0, needed));
+          pending[0] = first.subarray(needed);
+          needed = 0;
+        }
+      }
+      pendingBytes -= size;
+      yield joinForMessage(taken, size);
+    }
   }
-  if (bufferedBytes > 0) yield joined();
+  if (pendingBytes > 0) yield joinForMessage(pending, pendingBytes);
 }
 
 function isLockedByAnotherWriter(err: unknown): boolean {

@@ -4,11 +4,35 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 /** Bytes fields at least this long are copied once, by hand, instead of through the writer. */
 const largeBytesField = 64 * 1024;
 
+/** Room before a joined batch for the rest of its message: the other fields, the tag and the length. */
+const headroomBytes = 1024;
+/** Batches from joinForMessage whose room has not been taken yet. */
+const roomAhead = new WeakSet<Uint8Array>();
+
+/**
+ * The pieces joined into one buffer with room before it, which encodeMessage fills with the rest
+ * of the message: a batch sent as a message's bytes field is then copied once more on its way out
+ * (by grpc-js's framing) instead of twice. The room serves one message; a second one copies.
+ */
+export function joinForMessage(pieces: readonly Uint8Array[], size: number): Buffer {
+  // Never a slice of Node's shared pool: the bytes before the batch must be no one else's.
+  const whole = Buffer.allocUnsafeSlow(headroomBytes + size);
+  let at = headroomBytes;
+  for (const piece of pieces) {
+    whole.set(piece, at);
+    at += piece.byteLength;
+  }
+  const batch = whole.subarray(headroomBytes, at);
+  roomAhead.add(batch);
+  return batch;
+}
+
 /**
  * Encodes a message for the wire. protobuf-es copies a bytes field several times (growing its
  * buffer, then slicing it), which costs more CPU than the transfer itself for content writes;
  * large top-level bytes fields are therefore appended after the rest of the message (the wire
- * format allows fields in any order) with a single copy.
+ * format allows fields in any order) with a single copy, or with none into the room before a
+ * batch from joinForMessage.
  */
 export function encodeMessage<Desc extends DescMessage>(desc: Desc, init: MessageInitShape<Desc>): Buffer {
   // A shallow copy: `create` returns `init` itself when it is a message already.
@@ -29,6 +53,15 @@ export function encodeMessage<Desc extends DescMessage>(desc: Desc, init: Messag
   if (large.length === 0) return Buffer.from(head.buffer, head.byteOffset, head.byteLength);
 
   const prefixes = large.map(({ number, value }) => new BinaryWriter().tag(number, WireType.LengthDelimited).uint32(value.byteLength).finish());
+  if (large.length === 1 && roomAhead.has(large[0].value) && head.byteLength + prefixes[0].byteLength <= large[0].value.byteOffset) {
+    const { value } = large[0];
+    roomAhead.delete(value);
+    const start = value.byteOffset - prefixes[0].byteLength - head.byteLength;
+    const encoded = Buffer.from(value.buffer, start, value.byteOffset + value.byteLength - start);
+    encoded.set(head, 0);
+    encoded.set(prefixes[0], head.byteLength);
+    return encoded;
+  }
   const total = large.reduce((sum, { value }, i) => sum + prefixes[i].byteLength + value.byteLength, head.byteLength);
   const encoded = Buffer.allocUnsafe(total);
   encoded.set(head);
