@@ -40,7 +40,7 @@ type WriteCall = LockstepCall<api.content.WriteContentRequest, api.content.Write
  * with room for its write request (see joinForMessage).
  */
 async function* chunksOf(source: BlobSource, size: number): AsyncGenerator<Uint8Array> {
-  let pending: Uint8Array[] = [];
+  const pending: Uint8Array[] = [];
   let pendingBytes = 0;
   for await (const piece of source instanceof Uint8Array ? [source] : source) {
     pending.push(piece);
