@@ -35,6 +35,19 @@ export type ContentWriteClient = Pick<ServiceClient<typeof api.content.Content>,
 
 type WriteCall = LockstepCall<api.content.WriteContentRequest, api.content.WriteContentResponse>;
 
+/** Removes the first `size` bytes from `pending` (which holds at least that many) and returns them. */
+function takeFront(pending: Uint8Array[], size: number): Uint8Array[] {
+  const taken: Uint8Array[] = [];
+  for (let needed = size; needed > 0; ) {
+    const first = pending[0];
+    const part = first.length <= needed ? pending.shift()! : first.subarray(0, needed);
+    if (part !== first) pending[0] = first.subarray(needed);
+    taken.push(part);
+    needed -= part.length;
+  }
+  return taken;
+}
+
 /**
  * Re-cuts a byte stream into chunks of exactly `size` bytes (the last one may be shorter), each
  * with room for its write request (see joinForMessage).
@@ -45,23 +58,7 @@ async function* chunksOf(source: BlobSource, size: number): AsyncGenerator<Uint8
   for await (const piece of source instanceof Uint8Array ? [source] : source) {
     pending.push(piece);
     pendingBytes += piece.length;
-    while (pendingBytes >= size) {
-      const taken: Uint8Array[] = [];
-      for (let needed = size; needed > 0; ) {
-        const first = pending[0];
-        if (first.length <= needed) {
-          taken.push(first);
-          pending.shift();
-          needed -= first.length;
-        } else {
-          taken.push(first.subarray(0, needed));
-          pending[0] = first.subarray(needed);
-          needed = 0;
-        }
-      }
-      pendingBytes -= size;
-      yield joinForMessage(taken, size);
-    }
+    for (; pendingBytes >= size; pendingBytes -= size) yield joinForMessage(takeFront(pending, size), size);
   }
   if (pendingBytes > 0) yield joinForMessage(pending, pendingBytes);
 }
