@@ -41,6 +41,7 @@ import type {
   RunningTask,
   StdinWriter,
   TaskExit,
+  TaskOutput,
 } from './ports.js';
 
 export interface LifecycleOptions {
@@ -439,15 +440,17 @@ export class ContainerLifecycle {
     });
   }
 
-  private async pump(id: string, stream: OutputStreamName, source: AsyncIterable<Uint8Array>, log: Promise<LogSink | undefined>): Promise<void> {
+  private async pump(id: string, stream: OutputStreamName, source: TaskOutput, log: Promise<LogSink | undefined>): Promise<void> {
     try {
       const sink = await log;
-      for await (const data of source) {
+      await source.drain((data) => {
+        // The log first: a chunk is in the file before this service does anything else, so a
+        // kill of it loses no output the container wrote.
+        const logged = sink?.write(stream, data);
         // Attached clients and the log each hold the pipe back until they have taken the chunk.
-        const wait = this.broadcast.publish(id, { stream, data });
-        if (sink) await Promise.all([wait, sink.write(stream, data)]);
-        else if (wait) await wait;
-      }
+        const delivered = this.broadcast.publish(id, { stream, data });
+        return logged && delivered ? Promise.all([logged, delivered]).then(() => undefined) : (logged ?? delivered);
+      });
     } catch (err) {
       this.opts.warn({ err, id, stream }, 'output stream failed');
     }

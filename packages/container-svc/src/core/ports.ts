@@ -136,16 +136,31 @@ export interface StdinWriter {
 /** Reads a file of a container's root filesystem; undefined when there is none. */
 export type RootfsFiles = (path: string) => Promise<string | undefined>;
 
-/** A task that runs: its I/O and the promise of its exit. */
-export interface RunningTask {
+/**
+ * One output stream of a container's task. `take` is given each chunk in the tick it is read from
+ * the pipe, before anything else runs: output this service has taken and not yet logged, all a
+ * crash of it can lose, is only ever the chunk in hand. While the promise `take` returns is
+ * pending, no more is handed over and the pipe fills, holding the process back. Resolves when the
+ * stream ends.
+ */
+export interface TaskOutput {
+  drain(take: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void>;
+}
+
+/** A process that runs in a task: its pid, its stdin and the promise of its exit. */
+interface RunningProcess {
   pid: number;
-  /** stdout (and, with a TTY, everything the terminal prints) until the process exits. */
-  stdout: AsyncIterable<Uint8Array>;
-  /** Empty with a TTY. */
-  stderr: AsyncIterable<Uint8Array>;
-  /** Present when the container keeps stdin open. */
+  /** Present when the process keeps stdin open. */
   stdin: StdinWriter | undefined;
   exit: Promise<TaskExit>;
+}
+
+/** A container's task that runs. */
+export interface RunningTask extends RunningProcess {
+  /** stdout (and, with a TTY, everything the terminal prints) until the process exits. */
+  stdout: TaskOutput;
+  /** Empty with a TTY. */
+  stderr: TaskOutput;
 }
 
 export interface PreparedTask {
@@ -187,7 +202,10 @@ export interface ExecProcess {
 }
 
 /** An exec'd process that runs; `release` deletes it once it has exited and its output is read. */
-export interface RunningExec extends RunningTask {
+export interface RunningExec extends RunningProcess {
+  /** Streamed to the client only, never logged: read as it is wanted. */
+  stdout: AsyncIterable<Uint8Array>;
+  stderr: AsyncIterable<Uint8Array>;
   release(): Promise<void>;
 }
 
@@ -337,8 +355,11 @@ export interface LogQuery {
 
 /** Where one run of a container writes its output. */
 export interface LogSink {
-  /** Resolves once the bytes are in the log (the caller waits before reading more output). */
-  write(stream: OutputStreamName, data: Uint8Array): Promise<void>;
+  /**
+   * Undefined when the bytes are in the log on return; otherwise resolves once they are (the
+   * caller waits before reading more output).
+   */
+  write(stream: OutputStreamName, data: Uint8Array): Promise<void> | undefined;
   /** Writes what is left of unterminated lines and ends the followers of this run. */
   close(): Promise<void>;
 }

@@ -35,6 +35,7 @@ import { layerChanges, opaqueDirectories } from './layer-changes.js';
 import type { FilesystemChange } from '../core/filesystem-changes.js';
 import { withContainerFilesystem, withReadOnlyLayers, withReadOnlyRootfs } from './rootfs-view.js';
 import { resolveInRoot } from './rooted-path.js';
+import { taskOutput } from './task-output.js';
 import { runCommand, type Instant } from '@flotilla/kit';
 import { timedOutProbe, type ProbeResult } from '../core/health-monitor.js';
 
@@ -258,7 +259,7 @@ export class ContainerdRuntime implements ContainerRuntime {
               // Waiting before starting: an exit that comes at once is never missed.
               const exit = this.waitForExit(id);
               await tasks.start({ containerId: id });
-              return { pid, stdout: streams.stdout, stderr: streams.stderr ?? nothing(), stdin: this.stdinOf(id, streams.stdin), exit };
+              return { pid, stdout: taskOutput(streams.stdout), stderr: taskOutput(streams.stderr), stdin: this.stdinOf(id, streams.stdin), exit };
             } catch (err) {
               await abort();
               throw err;
@@ -531,8 +532,8 @@ export class ContainerdRuntime implements ContainerRuntime {
     const streams = io.attach();
     const running: RunningTask = {
       pid: process.pid,
-      stdout: streams.stdout,
-      stderr: streams.stderr ?? nothing(),
+      stdout: taskOutput(streams.stdout),
+      stderr: taskOutput(streams.stderr),
       stdin: this.stdinOf(record.id, streams.stdin),
       exit: this.waitForExit(record.id),
     };

@@ -183,6 +183,22 @@ describe('JsonFileLogs', () => {
     expect(messages(await collect(logs.read('c1', all)))).toEqual(kept);
   });
 
+  it('has the line in the file when a write returns, unless it must wait for writes before it', async () => {
+    const sink = await logs.open('c1', { ...unbounded, maxSize: 300, maxFiles: 4, compress: true });
+    expect(sink.write('stdout', Buffer.from('first\n'))).toBeUndefined();
+    expect(fileLines(logs.path('c1')).map((line) => JSON.parse(line).log)).toEqual(['first\n']);
+
+    // Not awaited: rotations come faster than gzip, and later writes queue behind the one waiting.
+    const written = Array.from({ length: 40 }, (_, i) => `line ${i}\n`);
+    const pending = written.map((line) => sink.write('stdout', Buffer.from(line))).filter(Boolean);
+    expect(pending.length).toBeGreaterThan(0);
+    await Promise.all(pending);
+    await sink.close();
+    const read = messages(await collect(logs.read('c1', all)));
+    expect(read.length).toBeGreaterThan(3);
+    expect(read).toEqual(['first\n', ...written].slice(-read.length));
+  });
+
   it('reads a rotated file once when a crash amid its compression left it twice', async () => {
     const sink = await logs.open('c1', { ...unbounded, maxSize: 300, maxFiles: 3, compress: true });
     const written = Array.from({ length: 12 }, (_, i) => `line ${i}\n`);

@@ -229,13 +229,37 @@ function writeAll(fd: number, bytes: Buffer): void {
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
+/** Entries encoded into one buffer, and how much of it is in the file. */
+interface EncodedBatch {
+  entries: EncodedEntry[];
+  bytes: Buffer;
+  /** Of each entry's line. */
+  lengths: number[];
+  appended: number;
+  offset: number;
+}
+
+function encodeBatch(entries: EncodedEntry[]): EncodedBatch {
+  const bytes = Buffer.allocUnsafe(entries.reduce((sum, entry) => sum + lineBytesAtMost(entry), 0));
+  let filled = 0;
+  const lengths = entries.map((entry) => {
+    const start = filled;
+    filled = writeLine(entry, bytes, filled);
+    return filled - start;
+  });
+  return { entries, bytes, lengths, appended: 0, offset: 0 };
+}
+
 /** One run's output going into the log. */
 class JsonFileSink implements LogSink {
   private readonly held: Record<OutputStreamName, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
   private readonly followers = new Set<Follower>();
   private readonly attrsJson: string;
   private appended: Promise<void> = Promise.resolve();
+  /** Appends not done yet: a write waits for them. */
+  private queued = 0;
   private compressed: Promise<void> = Promise.resolve();
+  private compressing = false;
   private closing: Promise<void> | undefined;
 
   /** `size`: bytes of the current file whose entries followers have been given, all a snapshot may read of it. */
@@ -253,11 +277,11 @@ class JsonFileSink implements LogSink {
     this.attrsJson = keys.length ? `,"attrs":{${members.join(',')}}` : '';
   }
 
-  write(stream: OutputStreamName, data: Uint8Array): Promise<void> {
+  write(stream: OutputStreamName, data: Uint8Array): Promise<void> | undefined {
     if (this.closing) return Promise.reject(new Error(`the log ${this.path} is closed`));
     const split = splitMessages(this.held[stream], Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     this.held[stream] = split.held;
-    if (!split.messages.length) return this.appended;
+    if (!split.messages.length) return undefined;
     const time = rfc3339Nano(this.clockNs());
     const lineEnd = this.lineEnd(stream, time);
     return this.enqueue(split.messages.map((message) => encode(stream, time, message, lineEnd)));
@@ -304,48 +328,67 @@ class JsonFileSink implements LogSink {
     return Buffer.from(`,"stream":"${stream}"${this.attrsJson},"time":"${time}"}\n`);
   }
 
-  /** Appends after the writes before it; a failed one fails only its own caller. */
-  private enqueue(entries: EncodedEntry[]): Promise<void> {
-    const appended = this.appended.then(() => this.append(entries));
+  /**
+   * Appends after the writes before it; a failed one fails only its own caller. With none before
+   * it and no rotation to wait for, the entries are in the file on return (undefined).
+   */
+  private enqueue(entries: EncodedEntry[]): Promise<void> | undefined {
+    const batch = encodeBatch(entries);
+    if (!this.queued) {
+      try {
+        if (this.appendFrom(batch)) return undefined;
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    this.queued++;
+    const appended = this.appended.then(() => this.appendRest(batch)).finally(() => this.queued--);
     this.appended = appended.catch(() => undefined);
     return appended;
   }
 
-  /** One file append for the whole batch, split only where rotation must come between two entries. */
-  private async append(entries: EncodedEntry[]): Promise<void> {
-    const batch = Buffer.allocUnsafe(entries.reduce((sum, entry) => sum + lineBytesAtMost(entry), 0));
-    let filled = 0;
-    const lengths = entries.map((entry) => {
-      const start = filled;
-      filled = writeLine(entry, batch, filled);
-      return filled - start;
-    });
+  private async appendRest(batch: EncodedBatch): Promise<void> {
+    while (!this.appendFrom(batch)) await this.compressed;
+  }
+
+  /**
+   * Appends the rest of a batch in as few writes as rotation allows; false when it stops at a
+   * rotation that must wait for the previous rotated file to be compressed.
+   */
+  private appendFrom(batch: EncodedBatch): boolean {
     const { maxSize } = this.options;
+    const { entries, lengths } = batch;
     const exceeds = (bytes: number) => maxSize > 0 && this.size + bytes > maxSize;
-    for (let first = 0, offset = 0; first < entries.length; ) {
-      if (this.size > 0 && exceeds(lengths[first])) await this.rotate();
+    while (batch.appended < entries.length) {
+      const first = batch.appended;
+      if (this.size > 0 && exceeds(lengths[first])) {
+        if (this.compressing) return false;
+        this.rotate();
+      }
       let end = first + 1;
       let bytes = lengths[first];
       for (; end < entries.length && !exceeds(bytes + lengths[end]); end++) bytes += lengths[end];
-      writeAll(this.fd, batch.subarray(offset, offset + bytes));
+      writeAll(this.fd, batch.bytes.subarray(batch.offset, batch.offset + bytes));
       // In the same tick: a snapshot reads these bytes or its follower gets these entries, never both.
       this.size += bytes;
       this.publish(entries.slice(first, end));
-      first = end;
-      offset += bytes;
+      batch.appended = end;
+      batch.offset += bytes;
     }
+    return true;
   }
 
-  private async rotate(): Promise<void> {
-    // `.1` is compressed before it may move on.
-    await this.compressed;
+  private rotate(): void {
     const { maxFiles, compress } = this.options;
     shiftFiles(this.path, maxFiles);
     const fd = openSync(this.path, 'a');
     closeSync(this.fd);
     this.fd = fd;
     this.size = 0;
-    if (compress && maxFiles > 1) this.compressed = compressRotated(`${this.path}.1`);
+    if (!compress || maxFiles <= 1) return;
+    // `.1` is compressed before it may move on.
+    this.compressing = true;
+    this.compressed = compressRotated(`${this.path}.1`).finally(() => (this.compressing = false));
   }
 
   private publish(entries: EncodedEntry[]): void {

@@ -28,8 +28,11 @@ import type {
   RecoveredContainer,
   ResolvedImage,
   RootfsFiles,
+  RunningExec,
   RunningTask,
+  StdinWriter,
   TaskExit,
+  TaskOutput,
 } from '../core/ports.js';
 
 /** A task whose output and exit the test drives. */
@@ -67,17 +70,24 @@ export class FakeTask {
     }
   }
 
-  running(pid: number): RunningTask {
+  private stdin(): StdinWriter {
     return {
-      pid,
-      stdout: this.stdout(),
-      stderr: (async function* () {})(),
-      stdin: {
-        write: async (data) => void this.stdinReceived.push(Buffer.from(data).toString()),
-        close: () => void (this.stdinClosed = true),
-      },
-      exit: this.exit,
+      write: async (data) => void this.stdinReceived.push(Buffer.from(data).toString()),
+      close: () => void (this.stdinClosed = true),
     };
+  }
+
+  running(pid: number): RunningTask {
+    const stdout: TaskOutput = {
+      drain: async (take) => {
+        for await (const chunk of this.stdout()) await take(chunk);
+      },
+    };
+    return { pid, stdout, stderr: { drain: async () => undefined }, stdin: this.stdin(), exit: this.exit };
+  }
+
+  runningExec(pid: number): RunningExec {
+    return { pid, stdout: this.stdout(), stderr: (async function* () {})(), stdin: this.stdin(), exit: this.exit, release: async () => undefined };
   }
 }
 
@@ -157,7 +167,7 @@ export class FakeRuntime implements ContainerRuntime {
         this.execTasks.set(execId, task);
         task.write(process.args.join(' '));
         if (process.args[0] !== 'sh') task.finish(0);
-        return { ...task.running(777), release: async () => undefined };
+        return task.runningExec(777);
       },
     };
   }
