@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { docker, dockerOk } from '../support/docker-cli';
 import { ctr, settings } from '../support/engine';
+import { eventually } from '../support/eventually';
 import { leftNetworkNamespaces } from '../support/host-network';
 import { rawRequest } from '../support/raw-http';
 
@@ -58,12 +59,23 @@ describe('docker run', () => {
     await dockerOk(['run', '--rm', '--name', name, image(), 'true']);
     expect((await docker(['inspect', name])).code).toBe(1);
     expect(await dockerOk(['ps', '-aq', '--no-trunc'])).toBe('');
-    expect(ctr('containers', 'ls', '-q')).toBe('');
-    // Only the committed image layers remain.
-    expect(ctr('snapshots', '--snapshotter', 'overlayfs', 'ls')).not.toMatch(/Active/);
-    const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
-    expect(entries(join(settings().runDir, 'container', 'io'))).toEqual([]);
     expect(leftNetworkNamespaces()).toEqual([]);
+    // containerd's deletion of the task, and then of the snapshot and record, ends just after.
+    await eventually(() => {
+      expect(ctr('containers', 'ls', '-q')).toBe('');
+      // Only the committed image layers remain.
+      expect(ctr('snapshots', '--snapshotter', 'overlayfs', 'ls')).not.toMatch(/Active/);
+      const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+      expect(entries(join(settings().runDir, 'container', 'io'))).toEqual([]);
+    });
+  });
+
+  it('leaves the image free to remove once `docker run --rm` returns', async () => {
+    const source = (await dockerOk(['create', image(), 'true'])).trim();
+    await dockerOk(['commit', '--change', 'LABEL run=rm', source, 'run-rm-image']);
+    await dockerOk(['rm', source]);
+    await dockerOk(['run', '--rm', 'run-rm-image', 'true']);
+    expect(await dockerOk(['rmi', 'run-rm-image'])).toMatch(/^Untagged: run-rm-image:latest\nDeleted: sha256:/);
   });
 
   it('reports an unknown image as 404, which makes the CLI try to pull', async () => {

@@ -9,6 +9,7 @@ async function text(iterable: AsyncIterable<{ data: Uint8Array }>): Promise<stri
 describe('ContainerLifecycle', () => {
   it('runs like `docker run --rm`: attach and wait first, then start, output, exit code, removal', async () => {
     const { lifecycle, runtime, network, files, events } = setup();
+    runtime.deleteTaskDelayMs = 50;
     const { id } = await lifecycle.create('', { Image: 'busybox', Cmd: ['echo', 'hi'], HostConfig: { AutoRemove: true } });
     const attachment = lifecycle.attach(id, { stdin: false, stdout: true, stderr: true });
     const removed = lifecycle.wait(id, 'removed');
@@ -20,10 +21,16 @@ describe('ContainerLifecycle', () => {
     expect(await output).toBe('hi\n');
     expect(await removed).toBe(3);
     expect(() => lifecycle.inspect(id)).toThrow('No such container');
-    expect(runtime.records.has(id)).toBe(false);
     expect(network.attached.size).toBe(0);
     expect(files.written.size).toBe(0);
     expect(events.actions).toEqual(['create', 'attach', 'start', 'die', 'destroy']);
+    // containerd is still deleting the task; its record goes after it, at the latest by close().
+    expect(runtime.tasks.has(id)).toBe(true);
+    expect(runtime.records.has(id)).toBe(true);
+    expect(runtime.imagesReleased.has(id)).toBe(true);
+    await lifecycle.close();
+    expect(runtime.tasks.has(id)).toBe(false);
+    expect(runtime.records.has(id)).toBe(false);
   });
 
   it('logs each run\'s output and closes the log with the run; --log-driver none keeps nothing and cannot be read', async () => {
@@ -307,6 +314,18 @@ describe('ContainerLifecycle', () => {
     await lifecycle.stop(id, 0, '');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(lifecycle.inspect(id)).toMatchObject({ manuallyStopped: true, state: { status: 'exited' } });
+  });
+
+  it('removes an --rm container whose run ended while the service was down', async () => {
+    const before = setup();
+    const { id } = await before.lifecycle.create('gone', { Image: 'busybox', HostConfig: { AutoRemove: true } });
+    const record = before.lifecycle.inspect(id);
+    const after = setup();
+    after.runtime.records.set(id, record);
+    after.runtime.recovered = [{ record: { ...record, state: { ...record.state, status: 'running', pid: 99 } }, task: undefined }];
+    await after.lifecycle.recover();
+    expect(() => after.lifecycle.inspect('gone')).toThrow('No such container');
+    expect(after.runtime.records.has(id)).toBe(false);
   });
 
   it('applies the restart policy to a task lost while the service was down', async () => {

@@ -126,6 +126,8 @@ export class ContainerLifecycle {
   private readonly backoff = new RestartBackoff();
   private readonly health: HealthMonitor;
   private readonly closed = new AbortController();
+  /** Auto-removed containers whose task, snapshot and containerd record are still being deleted. */
+  private readonly runtimeRemovals = new Set<Promise<void>>();
   /** 'exit:<id>' and 'removed:<id>' carry the exit code to waiters. */
   private readonly signals = new EventEmitter().setMaxListeners(0);
   private readonly networking: ContainerNetworking;
@@ -139,9 +141,10 @@ export class ContainerLifecycle {
     opts.runtime.watchOom((id) => this.recordOom(id), this.closed.signal);
   }
 
-  /** Stops watching for OOM kills (probe timers do not keep the process alive). */
-  close(): void {
+  /** Stops watching for OOM kills (probe timers do not keep the process alive) and finishes removals under way. */
+  async close(): Promise<void> {
     this.closed.abort();
+    await Promise.all(this.runtimeRemovals);
   }
 
   /** A healthcheck probe, with the exec events dockerd reports for it. */
@@ -480,10 +483,11 @@ export class ContainerLifecycle {
 
   private async recordExit(id: string, exit: TaskExit): Promise<void> {
     const record = this.registry.get(id);
-    await Promise.all([
-      this.opts.runtime.deleteTask(id).catch((err) => this.opts.warn({ err, id }, 'task not deleted')),
-      record && this.releaseRun(record),
-    ]);
+    const autoRemove = record?.hostConfig.AutoRemove === true && !this.restarting.has(id);
+    const taskDeleted = this.opts.runtime.deleteTask(id).catch((err) => this.opts.warn({ err, id }, 'task not deleted'));
+    // An --rm container is not started again, so nothing waits for its task (containerd's
+    // shim cleanup, about 30 ms) but the removal of its record in containerd.
+    await Promise.all([autoRemove ? undefined : taskDeleted, record && this.releaseRun(record)]);
     if (record) {
       this.health.stop(record);
       record.state = { ...record.state, status: 'exited', pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt };
@@ -496,8 +500,8 @@ export class ContainerLifecycle {
     this.opts.events.publish('die', record, { exitCode: String(exit.exitCode) });
     this.opts.mounts.publishUnmounted(id, record.mounts ?? []);
     this.signals.emit(`exit:${id}`, exit.exitCode);
-    if (record.hostConfig.AutoRemove && !this.restarting.has(id)) {
-      await this.locks.run(id, () => this.removeStopped(record, true)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
+    if (autoRemove) {
+      await this.locks.run(id, () => this.removeStopped(record, true, taskDeleted)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
     } else if (!this.restarting.has(id) && restartsAfterExit(record, exit.exitCode)) {
       const ranForMs = Date.parse(exit.exitedAt) - Date.parse(record.state.startedAt ?? exit.exitedAt);
       await this.scheduleRestart(record, this.backoff.next(id, ranForMs));
@@ -616,12 +620,19 @@ export class ContainerLifecycle {
     }
   }
 
-  private async removeStopped(record: ContainerRecord, removeVolumes: boolean): Promise<void> {
+  /**
+   * Removes a container that does not run. An auto-removal passes the deletion of the task still
+   * under way: the container is gone for clients at once, its snapshot and containerd record go
+   * once the task has (a restart of this service removes them if it comes first).
+   */
+  private async removeStopped(record: ContainerRecord, removeVolumes: boolean, taskDeleted?: Promise<void>): Promise<void> {
     if (!this.registry.get(record.id)) return;
     record.state = { ...record.state, status: 'removing' };
     await this.coolDown(record.id);
+    if (taskDeleted) this.removeAfter(taskDeleted, record);
     await Promise.all([
-      this.opts.runtime.remove(record),
+      // The image is free at once: a `docker rmi` right after `docker run --rm` succeeds.
+      taskDeleted ? this.opts.runtime.releaseImage(record.id) : this.opts.runtime.remove(record),
       this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed')),
       this.opts.logs.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'log not removed')),
     ]);
@@ -633,6 +644,14 @@ export class ContainerLifecycle {
     this.broadcast.endRun(record.id);
     this.opts.events.publish('destroy', record);
     this.signals.emit(`removed:${record.id}`, record.state.exitCode);
+  }
+
+  private removeAfter(taskDeleted: Promise<void>, record: ContainerRecord): void {
+    const removal = taskDeleted
+      .then(() => this.opts.runtime.remove(record))
+      .catch((err) => this.opts.warn({ err, id: record.id }, 'container not removed from containerd'))
+      .finally(() => this.runtimeRemovals.delete(removal));
+    this.runtimeRemovals.add(removal);
   }
 
   /**
@@ -908,6 +927,9 @@ export class ContainerLifecycle {
       } else if (record.state.status === 'restarting') {
         // Its back-off was under way when this service stopped.
         await this.scheduleRestart(record, this.backoff.next(record.id, 0));
+      } else if (record.hostConfig.AutoRemove) {
+        // Its run ended while this service was down, or was ending: --rm removes it, as dockerd's restore does.
+        await this.removeStopped(record, true);
       } else if (isRunning(record.state)) {
         // The task is gone without an exit status (the host rebooted, or its shim was killed).
         record.state = { ...record.state, status: 'exited', pid: 0, exitCode: 255, error: 'the task was lost while the engine was down', finishedAt: now() };

@@ -228,6 +228,8 @@ export interface ContainerRuntime {
   persist(record: ContainerRecord): Promise<void>;
   /** Removes the snapshot and the record; a missing one is not an error. */
   remove(record: ContainerRecord): Promise<void>;
+  /** Drops the record's claim on its image (image-svc counts an image's users by it), ahead of its removal. */
+  releaseImage(id: string): Promise<void>;
   /** Everything a task needs before it is created (its I/O, its root filesystem's mounts). */
   prepareTask(record: ContainerRecord): Promise<PreparedTask>;
   /** Deletes the exited task and its I/O. */

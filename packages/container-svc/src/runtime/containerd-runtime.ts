@@ -211,6 +211,11 @@ export class ContainerdRuntime implements ContainerRuntime {
     this.processes.delete(record.id);
   }
 
+  async releaseImage(id: string): Promise<void> {
+    // The label is in the mask and not in the container: containerd deletes it.
+    await ignoreNotFound(this.containerd.containers.update({ container: { id }, updateMask: { paths: [`labels.${imageIdLabel}`] } }));
+  }
+
   private ioOptions(record: ContainerRecord): TaskIoOptions {
     return { directory: join(this.opts.ioDir, record.id), stdin: record.config.OpenStdin === true, terminal: record.config.Tty === true };
   }

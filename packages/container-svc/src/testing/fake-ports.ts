@@ -113,6 +113,11 @@ export class FakeRuntime implements ContainerRuntime {
   async remove(record: ContainerRecord) {
     this.records.delete(record.id);
   }
+  /** Containers whose image claim was dropped. */
+  readonly imagesReleased = new Set<string>();
+  async releaseImage(id: string) {
+    this.imagesReleased.add(id);
+  }
   /** Tasks prepared or created, and not yet started or aborted. */
   readonly prepared = new Set<string>();
   /** Containers whose task was created (ahead of its start or by it). */
