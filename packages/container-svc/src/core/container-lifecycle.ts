@@ -629,10 +629,8 @@ export class ContainerLifecycle {
     if (!this.registry.get(record.id)) return;
     record.state = { ...record.state, status: 'removing' };
     await this.coolDown(record.id);
-    if (taskDeleted) this.removeAfter(taskDeleted, record);
     await Promise.all([
-      // The image is free at once: a `docker rmi` right after `docker run --rm` succeeds.
-      taskDeleted ? this.opts.runtime.releaseImage(record.id) : this.opts.runtime.remove(record),
+      taskDeleted ? this.removeAfterTask(record, taskDeleted) : this.opts.runtime.remove(record),
       this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed')),
       this.opts.logs.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'log not removed')),
     ]);
@@ -646,12 +644,14 @@ export class ContainerLifecycle {
     this.signals.emit(`removed:${record.id}`, record.state.exitCode);
   }
 
-  private removeAfter(taskDeleted: Promise<void>, record: ContainerRecord): void {
+  /** Frees the image at once (a `docker rmi` right after `docker run --rm` succeeds); the snapshot and record go once the task has. */
+  private async removeAfterTask(record: ContainerRecord, taskDeleted: Promise<void>): Promise<void> {
     const removal = taskDeleted
       .then(() => this.opts.runtime.remove(record))
       .catch((err) => this.opts.warn({ err, id: record.id }, 'container not removed from containerd'))
       .finally(() => this.runtimeRemovals.delete(removal));
     this.runtimeRemovals.add(removal);
+    await this.opts.runtime.releaseImage(record.id);
   }
 
   /**
