@@ -109,7 +109,7 @@ function hostConfigProblems(hostConfig: HostConfig, host: HostFacts, unsupported
   const security = parseSecurityOptions(hostConfig.SecurityOpt);
   if (security.seccomp !== 'default' && security.seccomp !== 'unconfined') {
     try {
-      seccompFromDockerProfile(security.seccomp, capabilities.capabilities);
+      seccompFromDockerProfile(security.seccomp, capabilities.capabilities, host.syscallAbis);
     } catch (err) {
       problems.push((err as Error).message);
     }

@@ -15,6 +15,8 @@ export interface HostDevice {
 export interface HostFacts extends ResourceHost {
   /** Capabilities the engine may give containers (the kernel's, within its own bounding set). */
   capabilities: readonly string[];
+  /** The syscall ABIs the kernel runs, as libseccomp names them (see kernelAbis). */
+  syscallAbis: readonly string[];
   /** A static init (tini) to run as PID 1 for `--init`; undefined when the host has none. */
   initBinary: string | undefined;
   /** The host's device nodes, read when a privileged container needs them. */

@@ -79,9 +79,9 @@ function bind(destination: string, source: string, readonly = false) {
   return { destination, type: 'bind', source, options: ['rbind', 'rprivate', readonly ? 'ro' : 'rw'] };
 }
 
-function seccompOf(seccomp: string, privileged: boolean, capabilities: readonly string[]): LinuxSeccomp | undefined {
+function seccompOf(seccomp: string, privileged: boolean, capabilities: readonly string[], abis: readonly string[]): LinuxSeccomp | undefined {
   if (seccomp === 'unconfined' || (privileged && seccomp === 'default')) return undefined;
-  return seccomp === 'default' ? defaultSeccompProfile(capabilities) : seccompFromDockerProfile(seccomp, capabilities);
+  return seccomp === 'default' ? defaultSeccompProfile(capabilities, abis) : seccompFromDockerProfile(seccomp, capabilities, abis);
 }
 
 function namespacesOf(hostConfig: HostConfig, netnsPath: string | undefined): { type: string; path?: string }[] {
@@ -121,7 +121,7 @@ export function buildOciSpec(input: SpecInput): Record<string, unknown> {
   const command = [input.path, ...input.args];
   const init = hostConfig.Init && host.initBinary ? host.initBinary : undefined;
   const readonlyKernelFs = privileged ? [] : ['ro'];
-  const seccomp = seccompOf(security.seccomp, privileged, capabilities);
+  const seccomp = seccompOf(security.seccomp, privileged, capabilities, host.syscallAbis);
   const mounted = new Set(input.mounts.map((m) => m.destination));
   return {
     ociVersion: '1.0.2',

@@ -1,9 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { linuxCapabilities } from '../core/capabilities.js';
 import type { HostDevice, HostFacts } from '../core/host-facts.js';
+import { kernelAbis } from '../core/seccomp/index.js';
 
 const cgroupRoot = '/sys/fs/cgroup';
 
@@ -68,7 +70,16 @@ function cgroupsHave(controller: string, files: string[]): boolean {
   return [dir, ...children].some((cgroup) => files.some((file) => existsSync(join(cgroup, file))));
 }
 
-/** Reads the host's cgroups (v1 or v2), capabilities and init binary. */
+/** The kernel's build configuration: /proc/config.gz where the kernel offers it, else the distribution's copy. */
+function kernelConfig(): string | undefined {
+  try {
+    return gunzipSync(readFileSync('/proc/config.gz')).toString('utf8');
+  } catch {
+    return readText(`/boot/config-${release()}`) || undefined;
+  }
+}
+
+/** Reads the host's cgroups (v1 or v2), capabilities, syscall ABIs and init binary. */
 export function readHostFacts(initBinary: string): HostFacts {
   const v2 = existsSync(join(cgroupRoot, 'cgroup.controllers'));
   return {
@@ -76,6 +87,7 @@ export function readHostFacts(initBinary: string): HostFacts {
     swapLimit: v2 ? cgroupsHave('', ['memory.swap.max']) : cgroupsHave('memory', ['memory.memsw.limit_in_bytes']),
     blkioWeight: v2 ? cgroupsHave('', ['io.weight', 'io.bfq.weight']) : cgroupsHave('blkio', ['blkio.weight', 'blkio.bfq.weight']),
     capabilities: boundingCapabilities(),
+    syscallAbis: kernelAbis(kernelConfig(), readText('/proc/cmdline')),
     initBinary: existsSync(initBinary) ? initBinary : undefined,
     devices: () => hostDevices(),
   };

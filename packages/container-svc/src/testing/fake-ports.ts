@@ -2,6 +2,7 @@ import { EngineError } from '@flotilla/proto';
 import { linuxCapabilities } from '../core/capabilities.js';
 import type { ContainerRecord } from '../core/container-record.js';
 import type { HostFacts } from '../core/host-facts.js';
+import { x86Abis } from '../core/seccomp/index.js';
 import type { ContainerFiles } from '../core/oci-spec.js';
 import type { HostPaths } from '../core/container-mounts.js';
 import type { FilesystemMount } from '../core/volumes/volume-options.js';
@@ -230,12 +231,13 @@ export class FakeRuntime implements ContainerRuntime {
   }
 }
 
-/** A two-CPU host with swap accounting, every capability, tini and no devices. */
+/** A two-CPU host with swap accounting, every capability, every x86 ABI, tini and no devices. */
 export const fakeHost: HostFacts = {
   cpus: '0-1',
   swapLimit: true,
   blkioWeight: true,
   capabilities: linuxCapabilities,
+  syscallAbis: x86Abis,
   initBinary: '/usr/bin/tini-static',
   devices: async () => [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }],
 };

@@ -1,4 +1,5 @@
-import { defaultSeccompProfile } from './default-profile';
+import { defaultSeccompProfile as profileFor } from './default-profile';
+import { x86Abis } from './kernel-abis';
 import type { LinuxSeccomp } from './types';
 
 /** Names allowed whatever their arguments. */
@@ -13,13 +14,16 @@ function rulesFor(profile: LinuxSeccomp, name: string) {
 
 const dockerDefaultCaps = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_SETUID', 'CAP_SETGID', 'CAP_SYS_CHROOT', 'CAP_KILL'];
 
+const defaultSeccompProfile = (capabilities: readonly string[]) => profileFor(capabilities, x86Abis);
+
 describe('defaultSeccompProfile', () => {
   const confined = defaultSeccompProfile(dockerDefaultCaps);
 
-  it('fails unknown calls with EPERM on all x86 ABIs', () => {
+  it('fails unknown calls with EPERM on every ABI the kernel runs', () => {
     expect(confined.defaultAction).toBe('SCMP_ACT_ERRNO');
     expect(confined.defaultErrnoRet).toBe(1);
     expect(confined.architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
+    expect(profileFor(dockerDefaultCaps, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']).architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
   });
 
   it('allows the everyday calls outright', () => {

@@ -4,9 +4,6 @@ const EPERM = 1;
 const ENOSYS = 38;
 const AF_VSOCK = 40;
 
-/** x86_64 hosts also run i386 and x32 binaries, so their syscall tables are filtered too. */
-const architectures = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
-
 /** Calls any container may make, grouped by purpose. io_uring is out: it bypasses seccomp entirely. */
 const alwaysAllowed: readonly (readonly string[])[] = [
   // Process lifecycle and self-inspection.
@@ -155,9 +152,10 @@ const namespaceCloneFlags = 0x7e020000;
 
 /**
  * The seccomp filter a container gets unless told otherwise: the same allowlist Docker's default
- * profile yields on an x86_64 host (Docker 28), with everything else failing with EPERM.
+ * profile yields on an x86_64 host (Docker 28), with everything else failing with EPERM, for each
+ * syscall ABI the kernel runs (`abis`, see kernelAbis; Docker filters i386 and x32 always).
  */
-export function defaultSeccompProfile(capabilities: readonly string[]): LinuxSeccomp {
+export function defaultSeccompProfile(capabilities: readonly string[], abis: readonly string[]): LinuxSeccomp {
   const granted = new Set(capabilities);
   const allowed = new Set(alwaysAllowed.flat());
   for (const [capability, names] of Object.entries(allowedWithCapability)) {
@@ -187,5 +185,5 @@ export function defaultSeccompProfile(capabilities: readonly string[]): LinuxSec
     );
   }
 
-  return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: EPERM, architectures: [...architectures], syscalls };
+  return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: EPERM, architectures: [...abis], syscalls };
 }

@@ -1,8 +1,9 @@
 import { EngineError } from '@flotilla/proto';
 import { seccompFromDockerProfile } from './docker-profile';
+import { x86Abis } from './kernel-abis';
 
-function convert(profile: unknown, capabilities: readonly string[] = []) {
-  return seccompFromDockerProfile(JSON.stringify(profile), capabilities);
+function convert(profile: unknown, capabilities: readonly string[] = [], abis: readonly string[] = x86Abis) {
+  return seccompFromDockerProfile(JSON.stringify(profile), capabilities, abis);
 }
 
 function rejection(run: () => unknown): EngineError {
@@ -97,6 +98,12 @@ describe('seccompFromDockerProfile', () => {
     });
   });
 
+  it("keeps archMap's sub-architectures only where the kernel runs them", () => {
+    expect(convert(dockerStyle, [], ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']).architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+    const explicit = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'] };
+    expect(convert(explicit, [], ['SCMP_ARCH_X86_64']).architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X32']);
+  });
+
   it('leaves architectures to runc when archMap has no entry for this host', () => {
     const converted = convert({ defaultAction: 'SCMP_ACT_LOG', archMap: [{ architecture: 'SCMP_ARCH_S390X' }] });
     expect(converted).toEqual({ defaultAction: 'SCMP_ACT_LOG', syscalls: [] });
@@ -120,7 +127,7 @@ describe('seccompFromDockerProfile', () => {
     ['a negative errno', '{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": -1}'],
     ['a value JavaScript cannot hold exactly', '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["ioctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 18446744073709551615, "op": "SCMP_CMP_EQ"}]}]}'],
   ])('rejects %s as a decoding failure', (_, json) => {
-    const err = rejection(() => seccompFromDockerProfile(json, []));
+    const err = rejection(() => seccompFromDockerProfile(json, [], x86Abis));
     expect(err.kind).toBe('invalid');
     expect(err.message).toMatch(/^Decoding seccomp profile failed: /);
   });

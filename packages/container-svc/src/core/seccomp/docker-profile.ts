@@ -16,8 +16,9 @@ interface Filter {
  * Turns a seccomp profile in Docker's format (the file content `docker run --security-opt
  * seccomp=profile.json` sends) into the OCI form, resolving its conditions the way dockerd does:
  * for this host's architecture and the container's capabilities. Any `minKernel` counts as met.
+ * The sub-architectures of `archMap` are kept where the kernel runs them (`abis`).
  */
-export function seccompFromDockerProfile(json: string, capabilities: readonly string[]): LinuxSeccomp {
+export function seccompFromDockerProfile(json: string, capabilities: readonly string[], abis: readonly string[]): LinuxSeccomp {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -33,7 +34,7 @@ export function seccompFromDockerProfile(json: string, capabilities: readonly st
   const seccomp: LinuxSeccomp = { defaultAction };
   const defaultErrnoRet = integerAt(profile.defaultErrnoRet, 'defaultErrnoRet');
   if (defaultErrnoRet !== undefined) seccomp.defaultErrnoRet = defaultErrnoRet;
-  const architectures = hostArchitectures(profile);
+  const architectures = hostArchitectures(profile, abis);
   if (architectures.length > 0) seccomp.architectures = architectures;
   const flags = stringsAt(profile.flags, 'flags');
   if (flags.length > 0) seccomp.flags = flags;
@@ -50,8 +51,8 @@ export function seccompFromDockerProfile(json: string, capabilities: readonly st
   return seccomp;
 }
 
-/** Either the explicit list, or the host's entry of `archMap` with the sub-architectures it also runs. */
-function hostArchitectures(profile: JsonObject): string[] {
+/** Either the explicit list, or the host's entry of `archMap` with the sub-architectures its kernel also runs. */
+function hostArchitectures(profile: JsonObject, abis: readonly string[]): string[] {
   const explicit = stringsAt(profile.architectures, 'architectures');
   const archMap = arrayAt(profile.archMap, 'archMap');
   if (explicit.length > 0 && archMap.length > 0) {
@@ -62,7 +63,7 @@ function hostArchitectures(profile: JsonObject): string[] {
   for (const [i, entry] of archMap.entries()) {
     const mapping = objectAt(entry, `archMap[${i}]`);
     if (mapping && stringAt(mapping.architecture, `archMap[${i}].architecture`) === host.seccompArch) {
-      return [host.seccompArch, ...stringsAt(mapping.subArchitectures, `archMap[${i}].subArchitectures`)];
+      return [host.seccompArch, ...stringsAt(mapping.subArchitectures, `archMap[${i}].subArchitectures`).filter((abi) => abis.includes(abi))];
     }
   }
   return explicit;
