@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerOk } from '../support/docker-cli';
 import { ctr, engineCgroup, settings } from '../support/engine';
+import { eventually } from '../support/eventually';
 import { leftNetworkNamespaces } from '../support/host-network';
 
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
@@ -21,7 +22,8 @@ describe('container churn', () => {
     expect(ctr('tasks', 'ls', '-q')).toBe('');
     expect(ctr('snapshots', '--snapshotter', 'overlayfs', 'ls')).not.toMatch(/Active/);
     expect(entries(join(settings().runDir, 'container', 'io'))).toEqual([]);
-    expect(leftNetworkNamespaces()).toEqual([]);
+    // Namespaces given back are unbound just after.
+    await eventually(() => expect(leftNetworkNamespaces()).toEqual([]));
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
     for (const id of ids) expect(mounts).not.toContain(id);
     for (const controller of ['memory', 'pids', 'cpu', 'freezer']) {

@@ -59,9 +59,10 @@ describe('docker run', () => {
     await dockerOk(['run', '--rm', '--name', name, image(), 'true']);
     expect((await docker(['inspect', name])).code).toBe(1);
     expect(await dockerOk(['ps', '-aq', '--no-trunc'])).toBe('');
-    expect(leftNetworkNamespaces()).toEqual([]);
-    // containerd's deletion of the task, and then of the snapshot and record, ends just after.
+    // containerd's deletion of the task, and then of the snapshot and record, ends just after, as
+    // does the unbinding of the network namespace.
     await eventually(() => {
+      expect(leftNetworkNamespaces()).toEqual([]);
       expect(ctr('containers', 'ls', '-q')).toBe('');
       // Only the committed image layers remain.
       expect(ctr('snapshots', '--snapshotter', 'overlayfs', 'ls')).not.toMatch(/Active/);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerOk } from '../support/docker-cli';
 import { settings } from '../support/engine';
+import { eventually } from '../support/eventually';
 import { hostLinks, iptablesRules, leftNetworkNamespaces } from '../support/host-network';
 
 describe('network churn', () => {
@@ -34,7 +35,8 @@ describe('network churn', () => {
 
     expect(hostLinks().sort()).toEqual(linksBefore.sort());
     expect(iptablesRules().sort()).toEqual(rulesBefore.sort());
-    expect(leftNetworkNamespaces()).toEqual([]);
+    // Namespaces given back are unbound just after.
+    await eventually(() => expect(leftNetworkNamespaces()).toEqual([]));
     const attachments = join(settings().stateDir, 'network', 'attachments');
     expect(existsSync(attachments) ? readdirSync(attachments) : []).toEqual([]);
   });

@@ -33,6 +33,24 @@ describe('ContainerLifecycle', () => {
     expect(runtime.records.has(id)).toBe(false);
   });
 
+  it('lets an --rm container\'s image, files and log go while its network is being released', async () => {
+    const { lifecycle, runtime, network, files, logs } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox', HostConfig: { AutoRemove: true } });
+    const removed = lifecycle.wait(id, 'removed');
+    await lifecycle.start(id);
+    let detached!: () => void;
+    network.detachGate = new Promise((resolve) => (detached = resolve));
+    runtime.tasks.get(id)!.finish(0);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(network.attached.has(id)).toBe(true);
+    expect(runtime.imagesReleased.has(id)).toBe(true);
+    expect(files.written.has(id)).toBe(false);
+    expect(logs.runs.has(id)).toBe(false);
+    detached();
+    expect(await removed).toBe(0);
+    expect(network.attached.has(id)).toBe(false);
+  });
+
   it('logs each run\'s output and closes the log with the run; --log-driver none keeps nothing and cannot be read', async () => {
     const { lifecycle, runtime, logs } = setup();
     const { id } = await lifecycle.create('', { Image: 'busybox', HostConfig: { LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } } } });

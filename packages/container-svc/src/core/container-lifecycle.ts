@@ -486,8 +486,10 @@ export class ContainerLifecycle {
     const autoRemove = record?.hostConfig.AutoRemove === true && !this.restarting.has(id);
     const taskDeleted = this.opts.runtime.deleteTask(id).catch((err) => this.opts.warn({ err, id }, 'task not deleted'));
     // An --rm container is not started again, so nothing waits for its task (containerd's
-    // shim cleanup, about 30 ms) but the removal of its record in containerd.
-    await Promise.all([autoRemove ? undefined : taskDeleted, record && this.releaseRun(record)]);
+    // shim cleanup, about 30 ms) but the removal of its record in containerd, and its image,
+    // files and log go while its network does.
+    const remainsReleased = autoRemove && record ? this.releaseRemains(record, taskDeleted) : undefined;
+    await Promise.all([autoRemove ? undefined : taskDeleted, record && this.releaseRun(record), remainsReleased]);
     if (record) {
       this.health.stop(record);
       record.state = { ...record.state, status: 'exited', pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt };
@@ -501,7 +503,7 @@ export class ContainerLifecycle {
     this.opts.mounts.publishUnmounted(id, record.mounts ?? []);
     this.signals.emit(`exit:${id}`, exit.exitCode);
     if (autoRemove) {
-      await this.locks.run(id, () => this.removeStopped(record, true, taskDeleted)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
+      await this.locks.run(id, () => this.removeStopped(record, true, remainsReleased)).catch((err) => this.opts.warn({ err, id }, 'auto-remove failed'));
     } else if (!this.restarting.has(id) && restartsAfterExit(record, exit.exitCode)) {
       const ranForMs = Date.parse(exit.exitedAt) - Date.parse(record.state.startedAt ?? exit.exitedAt);
       await this.scheduleRestart(record, this.backoff.next(id, ranForMs));
@@ -621,19 +623,14 @@ export class ContainerLifecycle {
   }
 
   /**
-   * Removes a container that does not run. An auto-removal passes the deletion of the task still
-   * under way: the container is gone for clients at once, its snapshot and containerd record go
-   * once the task has (a restart of this service removes them if it comes first).
+   * Removes a container that does not run. An auto-removal passes its remains already being
+   * released (see recordExit).
    */
-  private async removeStopped(record: ContainerRecord, removeVolumes: boolean, taskDeleted?: Promise<void>): Promise<void> {
+  private async removeStopped(record: ContainerRecord, removeVolumes: boolean, remainsReleased?: Promise<void>): Promise<void> {
     if (!this.registry.get(record.id)) return;
     record.state = { ...record.state, status: 'removing' };
     await this.coolDown(record.id);
-    await Promise.all([
-      taskDeleted ? this.removeAfterTask(record, taskDeleted) : this.opts.runtime.remove(record),
-      this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed')),
-      this.opts.logs.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'log not removed')),
-    ]);
+    await (remainsReleased ?? this.releaseRemains(record));
     await this.opts.mounts.release(record.id, record.mounts ?? [], removeVolumes);
     this.registry.delete(record.id);
     this.logsClosed.delete(record.id);
@@ -642,6 +639,20 @@ export class ContainerLifecycle {
     this.broadcast.endRun(record.id);
     this.opts.events.publish('destroy', record);
     this.signals.emit(`removed:${record.id}`, record.state.exitCode);
+  }
+
+  /**
+   * What a removal frees besides volumes and network: the container in containerd, its files and
+   * its log. An auto-removal passes the deletion of its task still under way: the container is
+   * gone for clients at once, its snapshot and containerd record go once the task has (a restart
+   * of this service removes them if it comes first).
+   */
+  private async releaseRemains(record: ContainerRecord, taskDeleted?: Promise<void>): Promise<void> {
+    await Promise.all([
+      taskDeleted ? this.removeAfterTask(record, taskDeleted) : this.opts.runtime.remove(record),
+      this.opts.files.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'files not removed')),
+      this.opts.logs.remove(record.id).catch((err) => this.opts.warn({ err, id: record.id }, 'log not removed')),
+    ]);
   }
 
   /** Frees the image at once (a `docker rmi` right after `docker run --rm` succeeds); the snapshot and record go once the task has. */

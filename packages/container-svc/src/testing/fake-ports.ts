@@ -279,6 +279,8 @@ export class FakeNetwork implements NetworkAttacher {
   lacksPrepare = false;
   /** While set, attaches wait for it: the interfaces are still being added. */
   attachGate: Promise<void> | undefined;
+  /** While set, detaches wait for it: the interfaces are still being removed. */
+  detachGate: Promise<void> | undefined;
   async prepareNamespace(id: string) {
     if (this.lacksPrepare) throw EngineError.notImplemented('unknown method PrepareNamespace');
     this.namespaces.add(id);
@@ -291,6 +293,7 @@ export class FakeNetwork implements NetworkAttacher {
     return { endpoints: await Promise.all(request.endpoints.map((e) => this.endpointOf(e))), ports: [], nameservers: [] };
   }
   async detach(id: string) {
+    await this.detachGate;
     this.attached.delete(id);
     this.namespaces.delete(id);
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { resolverAddress } from '../core/container-attachments.js';
 import type { NamespaceMaker } from '../core/ports.js';
@@ -8,7 +9,13 @@ import { runCommand, succeeds } from '@flotilla/kit';
 /** Namespaces kept ready per directory: `docker run` in a loop takes one at a time. */
 const stockSize = 2;
 const stockDirName = '.stock';
-const refillDelayMs = 100;
+/**
+ * Making or unbinding one is a spawn, which holds this process's event loop for several
+ * milliseconds, so that work waits until the start or exit that called for it is done: the stock
+ * is refilled soon after a container gives its namespace back (in a `docker run` loop, while the
+ * client turns round), else a while after one is taken.
+ */
+const delayMs = { unbind: 50, refillEmptied: 100, refillTaken: 1000 };
 
 /**
  * Persistent network namespaces bound to files, made with util-linux `unshare` and iproute2 (one
@@ -20,7 +27,10 @@ const refillDelayMs = 100;
 export class NetworkNamespaces implements NamespaceMaker {
   private readonly preparedDirs = new Map<string, Promise<void>>();
   private readonly stocks = new Map<string, string[]>();
-  private readonly filling = new Set<string>();
+  private readonly filling = new Map<string, Promise<void>>();
+  private closed = false;
+  /** Unbinds of stocked namespaces that containers gave back, under way. */
+  private readonly unbinding = new Set<Promise<void>>();
 
   constructor(private readonly warn: (obj: object, msg: string) => void) {}
 
@@ -53,10 +63,9 @@ export class NetworkNamespaces implements NamespaceMaker {
   async create(path: string): Promise<void> {
     const dir = dirname(path);
     await this.prepareDir(dir);
-    const stocked = this.stocks.get(dir)?.shift();
-    // Refilled once the start that takes one is done with its own processes (CNI plugins): each
-    // spawn holds this process's event loop for several milliseconds.
-    setTimeout(() => this.refill(dir), refillDelayMs).unref();
+    const stock = this.stocks.get(dir);
+    const stocked = stock?.shift();
+    setTimeout(() => this.refill(dir), stock?.length ? delayMs.refillTaken : delayMs.refillEmptied).unref();
     if (!stocked) return this.bind(path);
     try {
       await symlink(stocked, path).catch(async (err: NodeJS.ErrnoException) => {
@@ -83,11 +92,10 @@ export class NetworkNamespaces implements NamespaceMaker {
 
   /** Makes the directory's stock full again, in the background. */
   private refill(dir: string): void {
-    if (this.filling.has(dir)) return;
-    this.filling.add(dir);
+    if (this.filling.has(dir) || this.closed) return;
     const stock = this.stocks.get(dir) ?? [];
     this.stocks.set(dir, stock);
-    void (async () => {
+    const filling = (async () => {
       while (stock.length < stockSize) {
         const path = join(dir, stockDirName, randomBytes(8).toString('hex'));
         await this.bind(path);
@@ -96,10 +104,13 @@ export class NetworkNamespaces implements NamespaceMaker {
     })()
       .catch((err) => this.warn({ err, dir }, 'network namespaces not made ahead'))
       .finally(() => this.filling.delete(dir));
+    this.filling.set(dir, filling);
   }
 
   /** Unbinds the stock; the namespaces containers use stay. */
   async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.unbinding, ...this.filling.values()]);
     for (const stock of this.stocks.values()) for (const path of stock.splice(0)) await this.unbind(path);
   }
 
@@ -120,11 +131,24 @@ export class NetworkNamespaces implements NamespaceMaker {
     await runCommand('nsenter', [`--net=${path}`, 'sh', '-c', script], rules.join('\n'));
   }
 
-  /** Unbinds and deletes, through the link to a stocked one; a namespace that is already gone is fine. */
+  /**
+   * Unbinds and deletes; a namespace that is already gone is fine. A stocked one is given back by
+   * removing the container's link: its unbind (an `umount`, a spawn) and the stock's refill come
+   * after the call, off the path of the container's exit. Nothing else reaches it meanwhile, and
+   * after a crash it is an unlinked stocked namespace, which the next start clears.
+   */
   async remove(path: string): Promise<void> {
     const stocked = await readlink(path).catch(() => undefined);
-    await this.unbind(stocked ?? path);
-    if (stocked) await rm(path, { force: true });
+    if (!stocked) return this.unbind(path);
+    await rm(path, { force: true });
+    const unbinding = sleep(delayMs.unbind)
+      .then(() => this.unbind(stocked))
+      .catch((err) => this.warn({ err, path: stocked }, 'network namespace not unbound'))
+      .finally(() => {
+        this.unbinding.delete(unbinding);
+        this.refill(dirname(path));
+      });
+    this.unbinding.add(unbinding);
   }
 
   private async unbind(path: string): Promise<void> {
