@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const execFileAsync = promisify(execFile);
+import { runCommand } from '@flotilla/kit';
 
 /**
  * FIFOs made ahead of need, a batch per `mkfifo` run, and moved into place by rename: Node cannot
@@ -40,7 +37,7 @@ export class FifoStock {
     this.filling ??= (async () => {
       await mkdir(this.directory, { recursive: true, mode: 0o700 });
       const made = Array.from({ length: this.batchSize }, () => join(this.directory, randomBytes(8).toString('hex')));
-      await execFileAsync('mkfifo', ['-m', '600', ...made]);
+      await runCommand('mkfifo', ['-m', '600', ...made]);
       spare.push(...made);
     })().finally(() => (this.filling = undefined));
     return this.filling;

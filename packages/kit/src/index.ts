@@ -11,4 +11,5 @@ export * from './docker-filters.js';
 export * from './instant.js';
 export * from './keyed-lock.js';
 export * from './host-command.js';
+export type { ToolOptions, ToolRun } from './tool-shell.js';
 export * from './byte-batches.js';

@@ -123,6 +123,8 @@ export class ContainerdRuntime implements ContainerRuntime {
   private readonly processes = new Map<string, Record<string, unknown>>();
   /** Files of images' root filesystems that specs were made from, by chain ID (layers never change). */
   private readonly imageFiles = new Map<string, Map<string, string | undefined>>();
+  /** The rootfs mounts of containers created and not yet run, as Snapshots.Prepare gave them: their first task needs no Snapshots.Mounts. */
+  private readonly preparedMounts = new Map<string, api.types.Mount[]>();
   private readonly runtime: { name: string; options: ReturnType<typeof packRuncOptions> };
   private readonly fifos: FifoStock;
 
@@ -153,6 +155,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     });
     try {
       const { mounts } = await this.containerd.snapshots.prepare({ snapshotter: image.snapshotter, key: record.id, parent: image.chainId });
+      this.preparedMounts.set(record.id, mounts);
       if (spec) return;
       const seen = new Map<string, string | undefined>();
       const built = await specFor(async (path) => {
@@ -168,6 +171,7 @@ export class ContainerdRuntime implements ContainerRuntime {
         updateMask: { paths: ['spec'] },
       });
     } catch (err) {
+      this.preparedMounts.delete(record.id);
       await ignoreNotFound(this.containerd.snapshots.remove({ snapshotter: image.snapshotter, key: record.id })).catch(() => undefined);
       await ignoreNotFound(this.containerd.containers.delete({ id: record.id }));
       throw err;
@@ -209,6 +213,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     await ignoreNotFound(this.containerd.snapshots.remove({ snapshotter: record.snapshotter, key: record.id }));
     await ignoreNotFound(this.containerd.containers.delete({ id: record.id }));
     this.processes.delete(record.id);
+    this.preparedMounts.delete(record.id);
   }
 
   async releaseImage(id: string): Promise<void> {
@@ -228,9 +233,10 @@ export class ContainerdRuntime implements ContainerRuntime {
       this.ios.delete(id);
       await io.dispose();
     };
-    let mounts;
+    let mounts = this.preparedMounts.get(id);
+    this.preparedMounts.delete(id);
     try {
-      mounts = await this.rootfsMounts(record);
+      mounts ??= await this.rootfsMounts(record);
     } catch (err) {
       await release();
       throw err;

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { EngineError } from '@flotilla/proto';
+import { runTool } from '@flotilla/kit';
 
 export const cniVersion = '1.0.0';
 
@@ -21,7 +21,7 @@ interface CniError {
  * Runs one CNI plugin from `pluginDir` as the CNI spec describes: the command and the target in
  * the environment, the network configuration on stdin, the result (or the error) on stdout.
  */
-export function runCniPlugin(pluginDir: string, command: 'ADD' | 'DEL', config: Record<string, unknown>, target: CniTarget): Promise<Record<string, unknown>> {
+export async function runCniPlugin(pluginDir: string, command: 'ADD' | 'DEL', config: Record<string, unknown>, target: CniTarget): Promise<Record<string, unknown>> {
   const env = {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
     CNI_COMMAND: command,
@@ -31,21 +31,17 @@ export function runCniPlugin(pluginDir: string, command: 'ADD' | 'DEL', config: 
     CNI_PATH: pluginDir,
   };
   const type = String(config.type);
-  return new Promise((resolve, reject) => {
-    const child = execFile(`${pluginDir}/${type}`, [], { env, maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
-      if (!err) {
-        resolve(stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {});
-        return;
-      }
-      let reason = stderr.trim() || err.message;
-      try {
-        const failure = JSON.parse(stdout) as CniError;
-        reason = [failure.msg, failure.details].filter(Boolean).join(': ') || reason;
-      } catch {
-        // Not a CNI error object: stderr or the exit status says what happened.
-      }
-      reject(new EngineError('internal', `CNI plugin ${type} ${command} failed: ${reason}`, { cause: err }));
-    });
-    child.stdin?.end(JSON.stringify({ cniVersion, ...config }));
+  const failed = (reason: string, cause?: unknown) => new EngineError('internal', `CNI plugin ${type} ${command} failed: ${reason}`, { cause });
+  const run = await runTool(`${pluginDir}/${type}`, [], { env, input: JSON.stringify({ cniVersion, ...config }) }).catch((err: Error) => {
+    throw failed(err.message, err);
   });
+  if (run.code === 0) return run.stdout.trim() ? (JSON.parse(run.stdout) as Record<string, unknown>) : {};
+  let reason = run.stderr.trim() || `exit status ${run.code}`;
+  try {
+    const failure = JSON.parse(run.stdout) as CniError;
+    reason = [failure.msg, failure.details].filter(Boolean).join(': ') || reason;
+  } catch {
+    // Not a CNI error object: stderr or the exit status says what happened.
+  }
+  throw failed(reason);
 }
