@@ -96,6 +96,8 @@ export class NetworkNamespaces implements NamespaceMaker {
     const stock = this.stocks.get(dir) ?? [];
     this.stocks.set(dir, stock);
     const filling = (async () => {
+      // Its clean-up of what an earlier run left must not take what is stocked from now on.
+      await this.prepareDir(dir);
       while (stock.length < stockSize) {
         const path = join(dir, stockDirName, randomBytes(8).toString('hex'));
         await this.bind(path);
