@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolShell, shellQuote } from './tool-shell';
@@ -33,6 +33,15 @@ describe('ToolShell', () => {
     expect(await Promise.all([waiter, setter].map(async (run) => (await run).code))).toEqual([0, 0]);
     expect((await waiter).stdout).toBe('waited\n');
     rmSync(dir, { recursive: true });
+  });
+
+  it('leaves no process behind, not even a zombie', async () => {
+    await Promise.all(Array.from({ length: 5 }, () => tools.run('true', [])));
+    const shellPid = (tools as unknown as { shell: { child: { pid: number } } }).shell.child.pid;
+    const children = () => readFileSync(`/proc/${shellPid}/task/${shellPid}/children`, 'utf8').trim();
+    // A job has reported its status just before it ends.
+    for (let waited = 0; children() !== '' && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(children()).toBe('');
   });
 
   it('starts a new shell when its shell went away, failing only what was running', async () => {

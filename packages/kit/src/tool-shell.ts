@@ -13,13 +13,13 @@ export interface ToolOptions {
 }
 
 export interface ToolRun {
-  /** The exit status; 128 + the signal's number for a tool killed by one, as sh reports it. */
+  /** The exit status; 128 + the signal's number for a tool killed by one, as the shell reports it. */
   code: number;
   stdout: string;
   stderr: string;
 }
 
-/** A word sh takes literally. */
+/** A word the shell takes literally. */
 export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
@@ -35,7 +35,7 @@ interface Shell {
 const filesRoot = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 /**
- * Runs host tools (ip, iptables, mount, CNI plugins…) through one long-lived `sh`, so that the
+ * Runs host tools (ip, iptables, mount, CNI plugins…) through one long-lived shell, so that the
  * service never forks itself: a fork of a Node process copies its page tables and makes its whole
  * heap copy-on-write, which holds the event loop for several milliseconds per tool and slows it
  * for a while after (network-svc runs tools for each container start and exit). The shell forks
@@ -69,7 +69,8 @@ export class ToolShell {
   private started(): Shell {
     if (this.shell) return this.shell;
     const dir = mkdtempSync(join(filesRoot, 'flotilla-tools-'));
-    const child = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // bash, not sh: bash reaps its background jobs as they end; dash only when it waits for one.
+    const child = spawn('/bin/bash', ['--noprofile', '--norc'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const shell: Shell = { child, dir, exits: new Map() };
     for (const handle of [child, child.stdin, child.stdout] as { unref?: () => void }[]) handle.unref?.();
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -77,14 +78,13 @@ export class ToolShell {
       shell.exits.get(id)?.resolve(code);
       shell.exits.delete(id);
     });
-    const removeDir = () => rmSync(dir, { recursive: true, force: true });
-    process.once('exit', removeDir);
+    // The shell removes the directory when it ends, as it does when this process goes away (its input ends).
+    child.stdin!.write(`trap ${shellQuote(`rm -rf ${shellQuote(dir)}`)} EXIT\n`);
     const gone = (err: Error) => {
       if (this.shell === shell) this.shell = undefined;
       for (const exit of shell.exits.values()) exit.reject(err);
       shell.exits.clear();
-      process.off('exit', removeDir);
-      removeDir();
+      rmSync(dir, { recursive: true, force: true });
     };
     child.on('error', gone);
     child.on('exit', (code, signal) => gone(new Error(`the shell that runs host tools exited (${signal ?? code})`)));
