@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerOk } from '../support/docker-cli';
-import { ctr, engineCgroup, settings } from '../support/engine';
+import { containerdContainers, containerdTasks, ctr, engineCgroup, settings } from '../support/engine';
 import { eventually } from '../support/eventually';
 import { leftNetworkNamespaces } from '../support/host-network';
 
@@ -18,8 +18,8 @@ describe('container churn', () => {
     await dockerOk(['rm', '-f', ...ids], { timeoutMs: 120_000 });
 
     expect(await dockerOk(['ps', '-aq'])).toBe('');
-    expect(ctr('containers', 'ls', '-q')).toBe('');
-    expect(ctr('tasks', 'ls', '-q')).toBe('');
+    expect(containerdContainers()).toEqual([]);
+    expect(containerdTasks()).toEqual([]);
     expect(ctr('snapshots', '--snapshotter', 'overlayfs', 'ls')).not.toMatch(/Active/);
     expect(entries(join(settings().runDir, 'container', 'io'))).toEqual([]);
     // Namespaces given back are unbound just after.

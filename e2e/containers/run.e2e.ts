@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { docker, dockerOk } from '../support/docker-cli';
-import { ctr, settings } from '../support/engine';
+import { containerdContainers, ctr, settings } from '../support/engine';
 import { eventually } from '../support/eventually';
 import { leftNetworkNamespaces } from '../support/host-network';
 import { rawRequest } from '../support/raw-http';
@@ -63,7 +63,7 @@ describe('docker run', () => {
     // does the unbinding of the network namespace.
     await eventually(() => {
       expect(leftNetworkNamespaces()).toEqual([]);
-      expect(ctr('containers', 'ls', '-q')).toBe('');
+      expect(containerdContainers()).toEqual([]);
       // Only the committed image layers remain.
       expect(ctr('snapshots', '--snapshotter', 'overlayfs', 'ls')).not.toMatch(/Active/);
       const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);

@@ -60,3 +60,14 @@ export function ctr(...args: string[]): string {
   if (result.status !== 0) throw new Error(`ctr ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
 }
+
+/** The engine's containers in containerd, less the keepers of shared shims (container-svc's SharedShims). */
+export function containerdContainers(): string[] {
+  return ctr('containers', 'ls', '-q', 'labels."flotilla.shim-keeper"!=true').split('\n').filter(Boolean);
+}
+
+/** The tasks of containerdContainers(). */
+export function containerdTasks(): string[] {
+  const keepers = new Set(ctr('containers', 'ls', '-q', 'labels."flotilla.shim-keeper"==true').split('\n'));
+  return ctr('tasks', 'ls', '-q').split('\n').filter((id) => id && !keepers.has(id));
+}

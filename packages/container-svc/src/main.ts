@@ -6,7 +6,8 @@ import { ContainerLifecycle } from './core/container-lifecycle.js';
 import { ContainerObserver } from './core/container-observer.js';
 import { ExecSessions } from './core/exec-sessions.js';
 import { containerHandlers } from './grpc/container-handlers.js';
-import { ContainerdRuntime } from './runtime/containerd-runtime.js';
+import { ContainerdRuntime, runcRuntime } from './runtime/containerd-runtime.js';
+import { SharedShims } from './runtime/shared-shims.js';
 import { ContainerFilesDir } from './runtime/container-files.js';
 import { JsonFileLogs } from './runtime/json-file-logs.js';
 import { readHostFacts } from './runtime/host-facts.js';
@@ -45,7 +46,10 @@ void runService({
     const files = new ContainerFilesDir(join(stateDir, 'containers'));
     const logs = new JsonFileLogs(join(stateDir, 'containers'));
     const cgroupParent = envString('FLOTILLA_CGROUP_PARENT', '/flotilla');
-    const runtime = new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), fifoStockDir: join(runDir, 'fifo-stock'), runcRoot: join(runDir, 'runc'), mountDir: join(runDir, 'mnt'), warn });
+    const runcRoot = join(runDir, 'runc');
+    const shims = own(new SharedShims(containerd, { runtime: runcRuntime(runcRoot), rootfsDir: join(runDir, 'shim-keeper'), cgroupParent, warn }));
+    shims.start();
+    const runtime = new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), fifoStockDir: join(runDir, 'fifo-stock'), runcRoot, mountDir: join(runDir, 'mnt'), shims, warn });
     // Volumes are a service of their own, in this process because containers use them.
     const volumeEvents = new NatsVolumeEvents(events);
     const volumes = new VolumeCatalog({ store: new FileVolumeStore(join(stateDir, 'volumes')), mounter: new CommandVolumeMounter(), events: volumeEvents });

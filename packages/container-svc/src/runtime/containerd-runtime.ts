@@ -27,6 +27,7 @@ import {
   type TaskIoOptions,
 } from '@flotilla/containerd';
 import type { ContainerRecord } from '../core/container-record.js';
+import { shimGroupAnnotation, type SharedShims } from './shared-shims.js';
 import type { ContainerLayer, ContainerRuntime, ExecProcess, PreparedExec, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import { mergeEnv } from '../core/image-config-merge.js';
 import { SIGKILL } from '../core/signals.js';
@@ -86,7 +87,14 @@ export interface ContainerdRuntimeOptions {
   runcRoot: string;
   /** Where root filesystems are mounted for a moment (to fill a volume from its image). */
   mountDir: string;
+  /** The shims containers' tasks join (see SharedShims); without, each container has one of its own. */
+  shims?: Pick<SharedShims, 'join' | 'leave'>;
   warn(obj: object, msg: string): void;
+}
+
+/** The runtime of the engine's containers: runc, with its state apart from every other containerd's. */
+export function runcRuntime(runcRoot: string) {
+  return { name: runcRuntimeName, options: packRuncOptions({ root: runcRoot }) };
 }
 
 /**
@@ -123,6 +131,8 @@ export class ContainerdRuntime implements ContainerRuntime {
   private readonly processes = new Map<string, Record<string, unknown>>();
   /** Files of images' root filesystems that specs were made from, by chain ID (layers never change). */
   private readonly imageFiles = new Map<string, Map<string, string | undefined>>();
+  /** The shim group of each container created since this service started (see SharedShims). */
+  private readonly shimGroups = new Map<string, string>();
   /** The rootfs mounts of containers created and not yet run, as Snapshots.Prepare gave them: their first task needs no Snapshots.Mounts. */
   private readonly preparedMounts = new Map<string, api.types.Mount[]>();
   private readonly runtime: { name: string; options: ReturnType<typeof packRuncOptions> };
@@ -132,28 +142,33 @@ export class ContainerdRuntime implements ContainerRuntime {
     private readonly containerd: ContainerdServices,
     private readonly opts: ContainerdRuntimeOptions,
   ) {
-    this.runtime = { name: runcRuntimeName, options: packRuncOptions({ root: opts.runcRoot }) };
+    this.runtime = runcRuntime(opts.runcRoot);
     this.fifos = new FifoStock(opts.fifoStockDir);
   }
 
   async create(record: ContainerRecord, image: ResolvedImage, specFor: (rootfs: RootfsFiles) => Promise<object>): Promise<void> {
     // A fresh snapshot holds its image's files: once they are known, the spec is made up front.
-    const spec = await this.specFromKnownFiles(image.chainId, specFor);
-    // The record references its snapshot key before the snapshot exists: the GC then keeps the
-    // snapshot from the moment it is prepared, with no lease needed.
-    await this.containerd.containers.create({
-      container: {
-        id: record.id,
-        labels: { [imageIdLabel]: record.imageId },
-        image: record.image,
-        runtime: this.runtime,
-        spec: packRuntimeSpec((spec ?? { ociVersion: placeholderSpecVersion }) as RuntimeSpec),
-        snapshotter: image.snapshotter,
-        snapshotKey: record.id,
-        extensions: { [recordExtension]: packJsonAny(recordTypeUrl, record) },
-      },
-    });
+    const known = await this.specFromKnownFiles(image.chainId, specFor);
+    // Its spec names the shim its tasks run in (see SharedShims).
+    const group = this.opts.shims?.join();
+    if (group) this.shimGroups.set(record.id, group);
+    const shared = (made: object): RuntimeSpec => (group ? { ...made, annotations: { ...(made as RuntimeSpec).annotations, [shimGroupAnnotation]: group } } : made) as RuntimeSpec;
+    const spec = known && shared(known);
     try {
+      // The record references its snapshot key before the snapshot exists: the GC then keeps the
+      // snapshot from the moment it is prepared, with no lease needed.
+      await this.containerd.containers.create({
+        container: {
+          id: record.id,
+          labels: { [imageIdLabel]: record.imageId },
+          image: record.image,
+          runtime: this.runtime,
+          spec: packRuntimeSpec(spec ?? { ociVersion: placeholderSpecVersion }),
+          snapshotter: image.snapshotter,
+          snapshotKey: record.id,
+          extensions: { [recordExtension]: packJsonAny(recordTypeUrl, record) },
+        },
+      });
       const { mounts } = await this.containerd.snapshots.prepare({ snapshotter: image.snapshotter, key: record.id, parent: image.chainId });
       this.preparedMounts.set(record.id, mounts);
       if (spec) return;
@@ -167,11 +182,12 @@ export class ContainerdRuntime implements ContainerRuntime {
       if (this.imageFiles.size >= knownImageFiles) this.imageFiles.clear();
       this.imageFiles.set(image.chainId, seen);
       await this.containerd.containers.update({
-        container: { id: record.id, spec: packRuntimeSpec(built as RuntimeSpec) },
+        container: { id: record.id, spec: packRuntimeSpec(shared(built)) },
         updateMask: { paths: ['spec'] },
       });
     } catch (err) {
       this.preparedMounts.delete(record.id);
+      this.leaveShimGroup(record.id);
       await ignoreNotFound(this.containerd.snapshots.remove({ snapshotter: image.snapshotter, key: record.id })).catch(() => undefined);
       await ignoreNotFound(this.containerd.containers.delete({ id: record.id }));
       throw err;
@@ -214,6 +230,13 @@ export class ContainerdRuntime implements ContainerRuntime {
     await ignoreNotFound(this.containerd.containers.delete({ id: record.id }));
     this.processes.delete(record.id);
     this.preparedMounts.delete(record.id);
+    this.leaveShimGroup(record.id);
+  }
+
+  private leaveShimGroup(id: string): void {
+    const group = this.shimGroups.get(id);
+    this.shimGroups.delete(id);
+    if (group) this.opts.shims?.leave(group);
   }
 
   async releaseImage(id: string): Promise<void> {
