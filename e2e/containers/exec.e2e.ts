@@ -25,6 +25,15 @@ describe('docker exec', () => {
     expect(await docker(['exec', 'target', 'sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
   });
 
+  it('reports a process that cannot start in the stream, with exit code 126, as dockerd does', async () => {
+    const missing = await docker(['exec', 'target', 'nosuchcmd']);
+    expect(missing.code).toBe(126);
+    expect(missing.stdout).toMatch(/exec: "nosuchcmd": executable file not found in \$PATH/);
+    expect(await docker(['exec', '-u', 'nosuchuser', 'target', 'true'])).toMatchObject({ code: 126, stdout: expect.stringContaining('unable to find user nosuchuser') });
+    // Detached, the start itself fails.
+    expect(await docker(['exec', '-d', 'target', 'nosuchcmd'])).toMatchObject({ code: 1, stderr: expect.stringContaining('Error response from daemon: OCI runtime exec failed') });
+  });
+
   it('feeds stdin with -i, and runs as another user, elsewhere, with more environment', async () => {
     expect(await dockerOk(['exec', '-i', 'target', 'sh', '-c', 'cat; echo done'], { input: 'piped\n' })).toBe('piped\ndone\n');
     expect(await dockerOk(['exec', '-u', 'nobody', '-w', '/tmp', '-e', 'GREETING=hi', 'target', 'sh', '-c', 'id; pwd; echo $GREETING'])).toBe(

@@ -85,6 +85,9 @@ export function execRoutes(backend: ExecBackend): Route[] {
             if (!writeOutput(socket, tty, msg.response.value)) await drained(socket);
           } else if (msg.response.case === 'exited') {
             keepExited(params.id, msg.response.value.execJson);
+            // The last message: the client is told at once, not after the call's own end (which is
+            // read all the same: cancelling the call would cost more than waiting for it).
+            socket.end();
           }
         }
         socket.end();

@@ -41,6 +41,18 @@ describe('ExecSessions', () => {
     await expect(execs.start(execId, false)).rejects.toMatchObject({ kind: 'conflict' });
   });
 
+  it('gives an exec that cannot start exit code 126, as dockerd does', async () => {
+    const { lifecycle, runtime, execs } = setup();
+    const { id } = await lifecycle.create('box', { Image: 'busybox' });
+    await lifecycle.start(id);
+    jest.spyOn(runtime, 'prepareExec').mockRejectedValue(new Error('exec: "nosuchcmd": executable file not found in $PATH'));
+    const execId = execs.create(id, { Cmd: ['nosuchcmd'], AttachStdout: true, Tty: true });
+    expect(execs.isTty(execId)).toBe(true);
+    await expect(execs.start(execId, false)).rejects.toThrow('executable file not found');
+    expect(execs.inspect(execId)).toMatchObject({ Running: false, ExitCode: 126 });
+    expect(() => execs.isTty('missing')).toThrow('No such exec instance: missing');
+  });
+
   it('ends the output only once the exit code is known, since clients ask for it right then', async () => {
     const { lifecycle, runtime, execs } = setup();
     const { id } = await lifecycle.create('box', { Image: 'busybox' });

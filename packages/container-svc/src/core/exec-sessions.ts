@@ -4,7 +4,7 @@ import type { ContainerRecord } from './container-record.js';
 import { DetachScanner, parseDetachKeys } from './detach-keys.js';
 import type { HostFacts } from './host-facts.js';
 import type { OutputStreamName } from './output-broadcast.js';
-import type { ContainerEventSink, ContainerRuntime, PreparedExec } from './ports.js';
+import type { ContainerEventSink, ContainerRuntime, PreparedExec, RunningExec } from './ports.js';
 import { resolveUser } from './user-lookup.js';
 
 /** Docker's ExecConfig, as `docker exec` sends it. */
@@ -37,7 +37,6 @@ const preparedTtlMs = 5000;
 
 /** What an attached exec streams: output until the process exits, stdin while the client sends it. */
 export interface ExecAttachment {
-  tty: boolean;
   output: AsyncIterable<{ stream: OutputStreamName; data: Uint8Array }>;
   writeStdin(data: Uint8Array): Promise<void>;
   closeStdin(): void;
@@ -142,7 +141,15 @@ export class ExecSessions {
     });
   }
 
-  /** Runs the exec; attached, its output and stdin stream through what is returned. */
+  /** Whether the exec runs on a TTY; it must exist (dockerd checks that much before an attached start takes over the connection). */
+  isTty(id: string): boolean {
+    return this.find(id).config.Tty === true;
+  }
+
+  /**
+   * Runs the exec; attached, its output and stdin stream through what is returned. One that
+   * cannot run gets exit code 126, as in dockerd.
+   */
   async start(id: string, detach: boolean): Promise<ExecAttachment | undefined> {
     const session = this.find(id);
     if (session.started) throw EngineError.conflict(`Error: Exec command ${id} is already running`);
@@ -151,14 +158,20 @@ export class ExecSessions {
     const { config } = session;
     const tty = config.Tty === true;
     const withStdin = !detach && config.AttachStdin === true;
-    let prepared = await this.takePrepared(session);
-    // Made ready with the stdin an attached start has: a detached one has none.
-    if (prepared && withStdin !== (config.AttachStdin === true)) {
-      await prepared.abort();
-      prepared = undefined;
+    let run: RunningExec;
+    try {
+      let prepared = await this.takePrepared(session);
+      // Made ready with the stdin an attached start has: a detached one has none.
+      if (prepared && withStdin !== (config.AttachStdin === true)) {
+        await prepared.abort();
+        prepared = undefined;
+      }
+      prepared ??= await this.prepare(record, id, config, withStdin);
+      run = await prepared.start();
+    } catch (err) {
+      session.exitCode = 126;
+      throw err;
     }
-    prepared ??= await this.prepare(record, id, config, withStdin);
-    const run = await prepared.start();
     Object.assign(session, { running: true, pid: run.pid });
     this.opts.events.publish(`exec_start: ${config.Cmd!.join(' ')}`, record, { execID: id });
     const output = merged([
@@ -186,7 +199,6 @@ export class ExecSessions {
     let endAttachment!: () => void;
     const attachmentEnded = new Promise<undefined>((resolve) => (endAttachment = () => resolve(undefined)));
     return {
-      tty,
       output: (async function* () {
         try {
           for (;;) {

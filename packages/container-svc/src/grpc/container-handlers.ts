@@ -160,9 +160,22 @@ export function containerHandlers(
       const first = await iterator.next();
       if (first.done || first.value.request.case !== 'options') throw EngineError.invalid('an exec start must begin with its options');
       const { id, detach } = first.value.request.value;
-      const attachment = await execs.start(id, detach);
-      if (!attachment) {
+      if (detach) {
+        await execs.start(id, true);
         yield { response: { case: 'started', value: { tty: false } } };
+        return;
+      }
+      // As dockerd: the client's connection is taken over before the process starts, and a start
+      // that fails is told in the stream, followed by the exit code it left (126).
+      const tty = execs.isTty(id);
+      yield { response: { case: 'started', value: { tty } } };
+      const exited = () => ({ response: { case: 'exited' as const, value: { execJson: Buffer.from(JSON.stringify(execs.inspect(id))) } } });
+      let attachment;
+      try {
+        attachment = (await execs.start(id, false))!;
+      } catch (err) {
+        yield { response: { case: 'output', value: { stream: outputStream('stdout'), data: Buffer.from(`${(err as Error).message}\r\n`) } } };
+        yield exited();
         return;
       }
       void (async () => {
@@ -172,14 +185,12 @@ export function containerHandlers(
           else if (request.case === 'closeStdin') attachment.closeStdin();
         }
       })().catch(() => undefined);
-      yield { response: { case: 'started', value: { tty: attachment.tty } } };
       for await (const chunk of attachment.output) {
         if (ctx.signal.aborted) return;
         yield { response: { case: 'output', value: { stream: outputStream(chunk.stream), data: chunk.data } } };
       }
       // A detached attachment (its detach keys) leaves the process running: nothing final to tell.
-      const exec = execs.inspect(id);
-      if (!exec.Running) yield { response: { case: 'exited', value: { execJson: Buffer.from(JSON.stringify(exec)) } } };
+      if (!execs.inspect(id).Running) yield exited();
     },
     async inspectExec(req) {
       return { execJson: Buffer.from(JSON.stringify(execs.inspect(req.id))) };
