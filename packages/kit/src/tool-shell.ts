@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,8 +25,10 @@ export function shellQuote(word: string): string {
 
 interface Shell {
   child: ChildProcess;
-  /** Where each run's stdin, stdout and stderr are kept while it runs. */
+  /** Where each run's stdin, stdout and stderr are kept while it runs, in numbered slots. */
   dir: string;
+  slots: number;
+  freeSlots: number[];
   exits: Map<number, { resolve(code: number): void; reject(err: Error): void }>;
 }
 
@@ -49,19 +50,22 @@ export class ToolShell {
   async run(file: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolRun> {
     const shell = this.started();
     const id = this.nextId++;
-    const path = (stream: 'in' | 'out' | 'err') => join(shell.dir, `${id}.${stream}`);
+    // Slots of files are reused (the redirections truncate them), and read and written
+    // synchronously: they are small, on tmpfs, and a round trip through the thread pool per file
+    // cost more than the rest of the run.
+    const slot = shell.freeSlots.pop() ?? shell.slots++;
+    const path = (stream: 'in' | 'out' | 'err') => join(shell.dir, `${slot}.${stream}`);
     try {
-      if (options.input !== undefined) await writeFile(path('in'), options.input);
+      if (options.input !== undefined) writeFileSync(path('in'), options.input);
       const environment = options.env ? ['env', '-i', ...Object.entries(options.env).map(([name, value]) => `${name}=${value}`)] : [];
       const command = [...environment, file, ...args].map(shellQuote).join(' ');
       const stdin = options.input !== undefined ? shellQuote(path('in')) : '/dev/null';
       const exited = new Promise<number>((resolve, reject) => shell.exits.set(id, { resolve, reject }));
       shell.child.stdin!.write(`{ (exec ${command} <${stdin} >${shellQuote(path('out'))} 2>${shellQuote(path('err'))}); echo ${id} $?; } &\n`);
       const code = await exited;
-      const [stdout, stderr] = await Promise.all([readFile(path('out'), 'utf8'), readFile(path('err'), 'utf8')]);
-      return { code, stdout, stderr };
+      return { code, stdout: readFileSync(path('out'), 'utf8'), stderr: readFileSync(path('err'), 'utf8') };
     } finally {
-      void Promise.all((['in', 'out', 'err'] as const).map((stream) => rm(path(stream), { force: true })));
+      shell.freeSlots.push(slot);
     }
   }
 
@@ -71,7 +75,7 @@ export class ToolShell {
     const dir = mkdtempSync(join(filesRoot, 'flotilla-tools-'));
     // bash, not sh: bash reaps its background jobs as they end; dash only when it waits for one.
     const child = spawn('/bin/bash', ['--noprofile', '--norc'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const shell: Shell = { child, dir, exits: new Map() };
+    const shell: Shell = { child, dir, slots: 0, freeSlots: [], exits: new Map() };
     for (const handle of [child, child.stdin, child.stdout] as { unref?: () => void }[]) handle.unref?.();
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const [id, code] = line.split(' ').map(Number);
