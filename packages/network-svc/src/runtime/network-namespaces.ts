@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { resolverAddress } from '../core/container-attachments.js';
 import type { NamespaceMaker } from '../core/ports.js';
@@ -10,12 +9,11 @@ import { runCommand, succeeds } from '@flotilla/kit';
 const stockSize = 2;
 const stockDirName = '.stock';
 /**
- * Making or unbinding one is a spawn, which holds this process's event loop for several
- * milliseconds, so that work waits until the start or exit that called for it is done: the stock
- * is refilled soon after a container gives its namespace back (in a `docker run` loop, while the
- * client turns round), else a while after one is taken.
+ * Making one takes two processes (unshare, ip), whose work would slow the start that took one:
+ * the stock is refilled once a container gives its namespace back (in a `docker run` loop, while
+ * the client turns round), else a while after one is taken.
  */
-const delayMs = { unbind: 50, refillEmptied: 100, refillTaken: 1000 };
+const refillDelayMs = { emptied: 100, taken: 1000 };
 
 /**
  * Persistent network namespaces bound to files, made with util-linux `unshare` and iproute2 (one
@@ -65,7 +63,7 @@ export class NetworkNamespaces implements NamespaceMaker {
     await this.prepareDir(dir);
     const stock = this.stocks.get(dir);
     const stocked = stock?.shift();
-    setTimeout(() => this.refill(dir), stock?.length ? delayMs.refillTaken : delayMs.refillEmptied).unref();
+    setTimeout(() => this.refill(dir), stock?.length ? refillDelayMs.taken : refillDelayMs.emptied).unref();
     if (!stocked) return this.bind(path);
     try {
       await symlink(stocked, path).catch(async (err: NodeJS.ErrnoException) => {
@@ -135,16 +133,15 @@ export class NetworkNamespaces implements NamespaceMaker {
 
   /**
    * Unbinds and deletes; a namespace that is already gone is fine. A stocked one is given back by
-   * removing the container's link: its unbind (an `umount`, a spawn) and the stock's refill come
-   * after the call, off the path of the container's exit. Nothing else reaches it meanwhile, and
+   * removing the container's link: its unbind (an `umount`) and the stock's refill end after the
+   * call, off the path of the container's exit. Nothing else reaches it meanwhile, and
    * after a crash it is an unlinked stocked namespace, which the next start clears.
    */
   async remove(path: string): Promise<void> {
     const stocked = await readlink(path).catch(() => undefined);
     if (!stocked) return this.unbind(path);
     await rm(path, { force: true });
-    const unbinding = sleep(delayMs.unbind)
-      .then(() => this.unbind(stocked))
+    const unbinding = this.unbind(stocked)
       .catch((err) => this.warn({ err, path: stocked }, 'network namespace not unbound'))
       .finally(() => {
         this.unbinding.delete(unbinding);
