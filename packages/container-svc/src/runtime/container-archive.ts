@@ -1,5 +1,5 @@
-import { constants, createReadStream, writeSync, type BigIntStats } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, readFile, readlink, rm, stat, symlink, utimes } from 'node:fs/promises';
+import { chmodSync, closeSync, constants, createReadStream, lchownSync, lstatSync, lutimesSync, openSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
+import { link, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, utimes } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -134,7 +134,7 @@ function entryPath(name: string): string {
 }
 
 async function removeExisting(hostPath: string, isDirectory: boolean, options: ExtractOptions, name: string): Promise<BigIntStats | undefined> {
-  const existing = await lstatOf(hostPath);
+  const existing = lstatSync(hostPath, { bigint: true, throwIfNoEntry: false });
   if (!existing) return undefined;
   if (existing.isDirectory() && isDirectory) return existing;
   if (options.noOverwriteDirNonDir && existing.isDirectory() !== isDirectory) {
@@ -147,15 +147,16 @@ async function removeExisting(hostPath: string, isDirectory: boolean, options: E
 }
 
 /**
- * A file entry's bytes into a new file. Each chunk is written synchronously: a write into the
- * page cache takes microseconds, far less than a round trip through the thread pool per chunk.
+ * A file entry's bytes into a new file. Entries are made with synchronous calls: each takes
+ * microseconds on a local filesystem, far less than a round trip through the thread pool (an
+ * entry of `docker cp` took seven in a row).
  */
 async function writeEntry(entry: AsyncIterable<Buffer>, hostPath: string, mode: number): Promise<void> {
-  const handle = await open(hostPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  const fd = openSync(hostPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
-    for await (const chunk of entry) for (let done = 0; done < chunk.length; ) done += writeSync(handle.fd, chunk, done, chunk.length - done);
+    for await (const chunk of entry) for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -222,13 +223,13 @@ export async function extractArchive(root: string, path: string, container: stri
     }
     entry.resume();
     if (header.type === 'symlink') {
-      await lchown(hostPath, owner.uid, owner.gid);
-      await lutimes(hostPath, mtime, mtime);
+      lchownSync(hostPath, owner.uid, owner.gid);
+      lutimesSync(hostPath, mtime, mtime);
     } else if (header.type !== 'link') {
-      await lchown(hostPath, owner.uid, owner.gid);
+      lchownSync(hostPath, owner.uid, owner.gid);
       // chown clears setuid and setgid: the mode goes after it.
-      await chmod(hostPath, mode);
-      if (!isDirectory) await utimes(hostPath, mtime, mtime);
+      chmodSync(hostPath, mode);
+      if (!isDirectory) utimesSync(hostPath, mtime, mtime);
     }
   }
   await feeding;

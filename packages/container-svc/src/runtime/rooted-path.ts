@@ -1,4 +1,4 @@
-import { lstat, readlink } from 'node:fs/promises';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '@flotilla/proto';
 
@@ -8,7 +8,9 @@ const maxSymlinkHops = 255;
  * The host path of `path` inside the directory `root`, its symlinks resolved as the container
  * would resolve them: an absolute target starts again at `root`, and `..` never climbs above it.
  * Components that do not exist are kept as written. Like any path check, it holds only while
- * nothing inside `root` changes the walked components meanwhile.
+ * nothing inside `root` changes the walked components meanwhile. Its calls are synchronous:
+ * microseconds each, where the thread pool's round trip per component cost more (docker cp
+ * resolves a path per entry).
  */
 export async function resolveInRoot(root: string, path: string): Promise<string> {
   const resolved: string[] = [];
@@ -22,16 +24,19 @@ export async function resolveInRoot(root: string, path: string): Promise<string>
       continue;
     }
     const hostPath = join(root, ...resolved, name);
-    const stats = await lstat(hostPath).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
-      throw err;
-    });
+    let stats;
+    try {
+      stats = lstatSync(hostPath, { throwIfNoEntry: false });
+    } catch (err) {
+      // A component below a file.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
+    }
     if (!stats?.isSymbolicLink()) {
       resolved.push(name);
       continue;
     }
     if (++hops > maxSymlinkHops) throw EngineError.invalid(`too many levels of symbolic links resolving ${path}`);
-    const target = await readlink(hostPath);
+    const target = readlinkSync(hostPath);
     if (target.startsWith('/')) resolved.length = 0;
     pending = [...target.split('/'), ...pending];
   }
