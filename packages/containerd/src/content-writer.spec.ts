@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { EmptySchema } from '@bufbuild/protobuf/wkt';
-import { EngineError } from '@flotilla/proto';
+import { EngineError, joinForMessage } from '@flotilla/proto';
 import * as api from './api.js';
 import { maxWriteChunkBytes, writeBlob, type ContentWriteClient } from './content-writer.js';
 
@@ -67,6 +67,21 @@ function summary(session: WriteRequest[]) {
 
 describe('writeBlob', () => {
   const blob = bytes(2 * MiB + MiB / 2);
+
+  it('sends batches that have room for their request as they are', async () => {
+    const { client, sessions } = fakeContent();
+    const sizes = [MiB + 64 * 1024, MiB + 64 * 1024, blob.length - 2 * (MiB + 64 * 1024)];
+    const batches = (async function* () {
+      let at = 0;
+      for (const size of sizes) {
+        yield joinForMessage([blob.subarray(at, at + size)], size);
+        at += size;
+      }
+    })();
+    const written = await writeBlob(client, batches, { ref: 'layer-batched' });
+    expect(written).toEqual({ digest: sha256(blob), size: blob.length });
+    expect(summary(sessions[0]).filter((r) => r.action === WRITE).map((r) => r.bytes)).toEqual(sizes);
+  });
 
   it('sends STAT, 1 MiB writes at increasing offsets, then COMMIT at the total', async () => {
     const { client, sessions, aborted } = fakeContent();

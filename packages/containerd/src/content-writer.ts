@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from '@bufbuild/protobuf';
-import { EngineError, joinForMessage, type ServiceClient } from '@flotilla/proto';
+import { EngineError, hasRoomForMessage, joinForMessage, type ServiceClient } from '@flotilla/proto';
 import * as api from './api.js';
 import { isAlreadyExists } from './errors.js';
 import { LockstepCall } from './lockstep-call.js';
@@ -48,14 +48,22 @@ function takeFront(pending: Uint8Array[], size: number): Uint8Array[] {
   return taken;
 }
 
+/** Write requests carry at most this much; containerd takes messages of up to 16 MiB. */
+const maxBatchBytes = 4 * maxWriteChunkBytes;
+
 /**
  * Re-cuts a byte stream into chunks of exactly `size` bytes (the last one may be shorter), each
- * with room for its write request (see joinForMessage).
+ * with room for its write request (see joinForMessage). A source of batches that have their
+ * room already (see kit's byteBatches) has them passed on as they are: no second copy.
  */
 async function* chunksOf(source: BlobSource, size: number): AsyncGenerator<Uint8Array> {
   const pending: Uint8Array[] = [];
   let pendingBytes = 0;
   for await (const piece of source instanceof Uint8Array ? [source] : source) {
+    if (pendingBytes === 0 && piece.length <= maxBatchBytes && hasRoomForMessage(piece)) {
+      yield piece;
+      continue;
+    }
     pending.push(piece);
     pendingBytes += piece.length;
     for (; pendingBytes >= size; pendingBytes -= size) yield joinForMessage(takeFront(pending, size), size);

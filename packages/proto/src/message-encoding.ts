@@ -27,6 +27,11 @@ export function joinForMessage(pieces: readonly Uint8Array[], size: number): Buf
   return batch;
 }
 
+/** Whether `bytes` is a batch from joinForMessage with its room still free. */
+export function hasRoomForMessage(bytes: Uint8Array): boolean {
+  return roomAhead.has(bytes);
+}
+
 /**
  * Encodes a message for the wire. protobuf-es copies a bytes field several times (growing its
  * buffer, then slicing it), which costs more CPU than the transfer itself for content writes;

@@ -1,5 +1,6 @@
 import { EngineError } from '@flotilla/proto';
-import { unpackLayers, withLease, writeBlob, type ContainerdServices } from '@flotilla/containerd';
+import { maxWriteChunkBytes, unpackLayers, withLease, writeBlob, type ContainerdServices } from '@flotilla/containerd';
+import { byteBatches } from '@flotilla/kit';
 import { formatPlatform, platformEntry, type Platform } from '../core/platform.js';
 import { concurrencyLimit, streamOf } from '../core/progress-channel.js';
 import { counted } from '../core/counted.js';
@@ -183,7 +184,8 @@ export class ImagePuller {
     progress: (bytes: number) => void,
   ): Promise<void> {
     const { body } = await repository.getBlob(blob.digest, signal);
-    await writeBlob(services.content, counted(body, progress), { ref: `pull-${blob.digest}`, expectedDigest: blob.digest, expectedSize: blob.size, signal }).catch(
+    // Batches of the socket's 64 KiB chunks, each the bytes of one write request.
+    await writeBlob(services.content, counted(byteBatches(body, maxWriteChunkBytes), progress), { ref: `pull-${blob.digest}`, expectedDigest: blob.digest, expectedSize: blob.size, signal }).catch(
       (err: unknown) => {
         if (signal?.aborted) throw err;
         // containerd refuses a commit whose bytes do not match: anything else is the transfer failing.

@@ -22,7 +22,7 @@ export interface FetchedManifest {
 
 export interface BlobDownload {
   size: number;
-  body: AsyncIterable<Uint8Array>;
+  body: Readable;
 }
 
 /** One repository on one registry endpoint: what pull and push need of the distribution API. */
