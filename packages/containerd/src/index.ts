@@ -13,3 +13,4 @@ export * from './json-any.js';
 export * from './runtime-spec.js';
 export * from './runtime-options.js';
 export * from './labels.js';
+export * from './unstarted-task.js';

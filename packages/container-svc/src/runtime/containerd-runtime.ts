@@ -9,6 +9,7 @@ import { EngineError } from '@flotilla/proto';
 import {
   api,
   createLease,
+  deleteUnstartedTask,
   ignoreNotFound,
   imageIdLabel,
   FifoStock,
@@ -30,7 +31,6 @@ import type { ContainerRecord } from '../core/container-record.js';
 import { shimGroupAnnotation, type SharedShims } from './shared-shims.js';
 import type { ContainerLayer, ContainerRuntime, ExecProcess, PreparedExec, PreparedTask, RecoveredContainer, ResolvedImage, RootfsFiles, RunningExec, RunningTask, StdinWriter, TaskExit } from '../core/ports.js';
 import { mergeEnv } from '../core/image-config-merge.js';
-import { SIGKILL } from '../core/signals.js';
 import { layerDirs, readRootfsFile } from './rootfs-files.js';
 import { layerChanges, opaqueDirectories } from './layer-changes.js';
 import type { FilesystemChange } from '../core/filesystem-changes.js';
@@ -277,12 +277,7 @@ export class ContainerdRuntime implements ContainerRuntime {
         }
         const streams = io.attach();
         const abort = async () => {
-          // The shim waits up to 2 s for the output of a process that never ran, unless it is
-          // killed first: its `runc init` holds the pipes open.
-          await ignoreNotFound(tasks.kill({ containerId: id, signal: SIGKILL, all: false }))
-            .then(() => tasks.wait({ containerId: id }))
-            .catch(() => undefined);
-          await ignoreNotFound(tasks.delete({ containerId: id })).catch(() => undefined);
+          await deleteUnstartedTask(this.containerd, id);
           await release();
         };
         return {

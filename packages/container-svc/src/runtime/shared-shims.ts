@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ignoreNotFound, packRuntimeSpec, type ContainerdServices } from '@flotilla/containerd';
+import { deleteUnstartedTask, ignoreNotFound, packRuntimeSpec, type ContainerdServices } from '@flotilla/containerd';
 import type { Any } from '@bufbuild/protobuf/wkt';
 
 /** runc's shim serves every container whose spec names the same group in this annotation. */
@@ -13,7 +13,6 @@ const keeperLabel = 'flotilla.shim-keeper';
  * containerd would stop them all, as it does the containers of a Kubernetes pod.
  */
 const containersPerShim = 8;
-const SIGKILL = 9;
 
 export interface SharedShimsOptions {
   /** The runtime the engine's containers use (runc's, with its options). */
@@ -133,11 +132,7 @@ export class SharedShims {
 
   private async retire(id: string): Promise<void> {
     this.retiring.delete(id);
-    // Killed first: the shim would otherwise wait for the output of a process that never ran.
-    await ignoreNotFound(this.containerd.tasks.kill({ containerId: id, signal: SIGKILL, all: false }))
-      .then(() => ignoreNotFound(this.containerd.tasks.wait({ containerId: id })))
-      .catch(() => undefined);
-    await ignoreNotFound(this.containerd.tasks.delete({ containerId: id })).catch(() => undefined);
+    await deleteUnstartedTask(this.containerd, id);
     await ignoreNotFound(this.containerd.containers.delete({ id }));
   }
 }
