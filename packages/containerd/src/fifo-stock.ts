@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '@flotilla/kit';
 
@@ -30,7 +31,9 @@ export class FifoStock {
     while (spare.length < paths.length) await this.fill(spare);
     const taken = spare.splice(0, paths.length);
     if (spare.length < this.batchSize / 2) this.fill(spare).catch(() => undefined);
-    await Promise.all(taken.map((from, i) => rename(from, paths[i])));
+    // Synchronous: a rename takes microseconds, a round trip through the thread pool
+    // milliseconds, on the path of every start and exec.
+    taken.forEach((from, i) => renameSync(from, paths[i]));
   }
 
   private fill(spare: string[]): Promise<void> {

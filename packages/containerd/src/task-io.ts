@@ -1,11 +1,8 @@
-import { closeSync, constants, open, openSync } from 'node:fs';
-import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { closeSync, constants, mkdirSync, openSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { FifoStock } from './fifo-stock.js';
-
-const openFd = promisify(open);
 
 export interface TaskIoOptions {
   /** The container's FIFO directory, created if missing (mode 0700). */
@@ -100,7 +97,12 @@ function fifoPaths(options: TaskIoOptions): TaskIoPaths {
   };
 }
 
-const openReadEnd = (path: string) => openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);
+/**
+ * Synchronous, as the other calls that make a process's I/O: each takes microseconds (a FIFO
+ * opened non-blocking does not wait), and they are on the path of every start and exec, where
+ * round trips through the thread pool cost milliseconds.
+ */
+const openReadEnd = (path: string) => openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
 
 /**
  * Linux tells a FIFO's reader that the writers are gone (EPOLLHUP, hence the end of the stream)
@@ -112,12 +114,12 @@ function markWritersSeen(path: string): void {
   closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
 }
 
-async function openReadEnds(paths: TaskIoPaths, directory: string, writersOpenedBefore: boolean): Promise<TaskIo> {
+function openReadEnds(paths: TaskIoPaths, directory: string, writersOpenedBefore: boolean): TaskIo {
   const opened: number[] = [];
   try {
-    const stdout = await openReadEnd(paths.stdout);
+    const stdout = openReadEnd(paths.stdout);
     opened.push(stdout);
-    const stderr = paths.stderr ? await openReadEnd(paths.stderr) : undefined;
+    const stderr = paths.stderr ? openReadEnd(paths.stderr) : undefined;
     if (stderr !== undefined) opened.push(stderr);
     if (writersOpenedBefore) for (const path of [paths.stdout, paths.stderr].filter((p) => p !== '')) markWritersSeen(path);
     return new FifoTaskIo(paths, directory, { stdout, stderr });
@@ -131,11 +133,11 @@ async function openReadEnds(paths: TaskIoPaths, directory: string, writersOpened
 export async function prepareTaskIo(options: TaskIoOptions, stock: FifoStock): Promise<TaskIo> {
   const paths = fifoPaths(options);
   const fifos = [paths.stdin, paths.stdout, paths.stderr].filter((path) => path !== '');
-  await mkdir(options.directory, { recursive: true, mode: 0o700 });
+  mkdirSync(options.directory, { recursive: true, mode: 0o700 });
   const removeFifos = () => Promise.all(fifos.map((path) => rm(path, { force: true })));
   try {
     await stock.make(fifos);
-    return await openReadEnds(paths, options.directory, false);
+    return openReadEnds(paths, options.directory, false);
   } catch (err) {
     await removeFifos();
     throw err;
