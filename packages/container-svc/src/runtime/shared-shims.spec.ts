@@ -109,6 +109,30 @@ describe('SharedShims', () => {
     expect(containerd.tasks.has(first)).toBe(false);
   });
 
+  it('waits at close for a retirement under way', async () => {
+    const containerd = fakeContainerd();
+    const shims = shimsOn(containerd, 1);
+    shims.start();
+    await until(() => keepersOf(containerd).length === 1);
+    const [first] = keepersOf(containerd);
+    let killed!: () => void;
+    const kill = containerd.services.tasks.kill.bind(containerd.services.tasks);
+    containerd.services.tasks.kill = (async (request: { containerId: string }) => {
+      if (request.containerId === first) await new Promise<void>((resolve) => (killed = resolve));
+      return kill(request as never);
+    }) as never;
+    for (let i = 0; i < 8; i++) shims.join();
+    await until(() => killed !== undefined);
+    let closed = false;
+    const closing = shims.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toBe(false);
+    killed();
+    await closing;
+    expect(containerd.containers.has(first)).toBe(false);
+    expect(containerd.tasks.has(first)).toBe(false);
+  });
+
   it('retires the keepers an earlier run left, and its own at close', async () => {
     const containerd = fakeContainerd(['shim-keeper-left']);
     const shims = shimsOn(containerd);

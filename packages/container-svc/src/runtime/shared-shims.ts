@@ -43,6 +43,8 @@ export class SharedShims {
   private making: Promise<void> | undefined;
   /** Full keepers, retired once the last containers joining them have started in their shims. */
   private readonly retiring = new Map<string, NodeJS.Timeout>();
+  /** Retirements under way: a keeper left half retired would keep its shim alive for ever. */
+  private readonly retirements = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -88,7 +90,7 @@ export class SharedShims {
   /** Retires the keepers; their shims stay while containers use them. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.making;
+    await Promise.all([this.making, ...this.retirements]);
     for (const [id, timer] of this.retiring) {
       clearTimeout(timer);
       await this.retire(id);
@@ -130,10 +132,14 @@ export class SharedShims {
     return this.opts.rootfsDir;
   }
 
-  private async retire(id: string): Promise<void> {
+  private retire(id: string): Promise<void> {
     this.retiring.delete(id);
-    await deleteUnstartedTask(this.containerd, id);
-    await ignoreNotFound(this.containerd.containers.delete({ id }));
+    const retirement = (async () => {
+      await deleteUnstartedTask(this.containerd, id);
+      await ignoreNotFound(this.containerd.containers.delete({ id }));
+    })().finally(() => this.retirements.delete(retirement));
+    this.retirements.add(retirement);
+    return retirement;
   }
 }
 
