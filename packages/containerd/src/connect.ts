@@ -1,5 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
-import { connectChannel, createClient, EngineError, type ServiceClient } from '@flotilla/proto';
+import { connectChannel, createClient, EngineError, type Http2Channel, type ServiceClient } from '@flotilla/proto';
 import * as api from './api.js';
 
 /** containerd reads the namespace of every call from this header; calls without it fail. */
@@ -34,7 +33,7 @@ export interface ContainerdClient extends ContainerdServices {
 }
 
 export interface ContainerdConnectOptions {
-  /** containerd's gRPC socket: a path, or a grpc-js target such as `unix:///run/x.sock`. */
+  /** containerd's gRPC socket: a path, or a gRPC target such as `unix:///run/x.sock`. */
   readonly address: string;
   readonly namespace: string;
 }
@@ -43,7 +42,7 @@ function grpcTarget(address: string): string {
   return address.startsWith('/') ? `unix://${address}` : address;
 }
 
-function bindServices(channel: grpc.Client, namespace: string, leaseId: string | undefined): ContainerdServices {
+function bindServices(channel: Http2Channel, namespace: string, leaseId: string | undefined): ContainerdServices {
   const metadata: Record<string, string> = { [namespaceMetadataKey]: namespace };
   if (leaseId !== undefined) metadata[leaseMetadataKey] = leaseId;
   const defaults = { metadata };
@@ -73,7 +72,7 @@ const contentFlowControlWindow = 8 * 1024 * 1024;
 
 /**
  * Opens one channel to containerd for the whole process. Connecting is lazy: a containerd that is
- * down makes calls fail with `unavailable`, and grpc-js reconnects by itself once it is back.
+ * down makes calls fail with `unavailable`, and the next call connects again.
  */
 export function connectContainerd(options: ContainerdConnectOptions): ContainerdClient {
   if (options.namespace === '') throw EngineError.invalid('a containerd namespace is required');

@@ -18,13 +18,15 @@ describe('the grpc-js adapter', () => {
   const dir = mkdtempSync(join(tmpdir(), 'grpc-adapter-'));
   const address = `unix://${join(dir, 'test.sock')}`;
   const server = new grpc.Server();
-  const seen: { requestIds: (string | undefined)[]; cancelled: boolean; chunks: string[] } = { requestIds: [], cancelled: false, chunks: [] };
+  const seen: { requestIds: (string | undefined)[]; cancelled: boolean; chunks: string[]; signals: AbortSignal[] } = { requestIds: [], cancelled: false, chunks: [], signals: [] };
 
   const containers: ServiceHandlers<typeof containerV1.ContainerService> = {
     async createContainer(req, ctx: CallContext) {
       seen.requestIds.push(ctx.requestId, currentRequestId());
+      seen.signals.push(ctx.signal);
       if (req.name === 'missing') throw EngineError.notFound('No such image: missing:latest');
       if (req.name === 'running') throw EngineError.notModified();
+      if (req.name === 'slow') await new Promise((r) => setTimeout(r, 500));
       return { id: `id-of-${req.name}` };
     },
     async *waitContainer(_req, ctx) {
@@ -42,7 +44,16 @@ describe('the grpc-js adapter', () => {
     },
     async *startExec(requests) {
       // Echoes stdin as it comes, as `cat` in an exec does.
-      for await (const req of requests) if (req.request.case === 'stdin') yield { response: { case: 'output', value: { data: req.request.value } } };
+      for await (const req of requests) {
+        if (req.request.case !== 'stdin') continue;
+        // The process exited: the call ends while the client could still send.
+        if (Buffer.from(req.request.value).toString() === 'exit') return;
+        yield { response: { case: 'output', value: { data: req.request.value } } };
+      }
+    },
+    async *readContainerArchive() {
+      // Numbered 64 KiB parts: more than a slow reader's queue holds.
+      for (let i = 0; i < 200; i++) yield { part: { case: 'data', value: Buffer.alloc(64 * 1024, i % 256) } };
     },
     startContainer: unimplemented,
     stopContainer: unimplemented,
@@ -94,6 +105,14 @@ describe('the grpc-js adapter', () => {
     expect(seen.requestIds[0]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('leaves an answered call\'s signal alone when its stream closes', async () => {
+    await containerClient.createContainer({ name: 'answered' });
+    const signal = seen.signals.at(-1)!;
+    // grpc-js reports the call cancelled as its stream closes, just after the answer.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(signal.aborted).toBe(false);
+  });
+
   it('brings back the exact error kind, even those that share a gRPC code', async () => {
     await expect(containerClient.createContainer({ name: 'missing' })).rejects.toMatchObject({
       kind: 'not-found',
@@ -133,6 +152,16 @@ describe('the grpc-js adapter', () => {
     expect(echoed).toBe(64 * chunk.length);
   });
 
+  it('ends a bidirectional call when the server ends it, though the client never stopped sending', async () => {
+    async function* stdin() {
+      for (const text of ['hello', 'exit']) yield { request: { case: 'stdin' as const, value: Buffer.from(text) } };
+      await new Promise(() => undefined);
+    }
+    const echoed: string[] = [];
+    for await (const res of containerClient.startExec(stdin())) if (res.response.case === 'output') echoed.push(Buffer.from(res.response.value.data).toString());
+    expect(echoed).toEqual(['hello']);
+  });
+
   it('streams a client-streaming request in order', async () => {
     async function* input() {
       yield { request: { case: 'options' as const, value: { reference: 'x' } } };
@@ -152,6 +181,37 @@ describe('the grpc-js adapter', () => {
     expect(received).toEqual(['registered']);
     for (let i = 0; i < 50 && !seen.cancelled; i++) await new Promise((r) => setTimeout(r, 10));
     expect(seen.cancelled).toBe(true);
+  });
+
+  it('fails a call that outlives its deadline as unavailable', async () => {
+    await expect(containerClient.createContainer({ name: 'slow' }, { timeoutMs: 50 })).rejects.toMatchObject({ kind: 'unavailable', message: 'Deadline exceeded' });
+  });
+
+  it('gives a slow reader every message of a server stream, in order', async () => {
+    const firstBytes: number[] = [];
+    for await (const res of containerClient.readContainerArchive({ id: 'x', path: '/' })) {
+      if (res.part.case !== 'data') continue;
+      firstBytes.push(res.part.value[0]);
+      if (firstBytes.length % 20 === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(firstBytes).toEqual(Array.from({ length: 200 }, (_, i) => i % 256));
+  });
+
+  it('answers unavailable while nothing listens, and connects once a server does', async () => {
+    const later = `unix://${join(dir, 'later.sock')}`;
+    const channel = connectChannel(later);
+    const client = createClient(containerV1.ContainerService, channel);
+    await expect(client.createContainer({ name: 'web' })).rejects.toMatchObject({ kind: 'unavailable' });
+    const laterServer = new grpc.Server();
+    const { definition, implementation } = serviceRegistration(containerV1.ContainerService, containers, silent);
+    laterServer.addService(definition, implementation);
+    await new Promise<void>((resolve, reject) => laterServer.bindAsync(later, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+    try {
+      expect(await client.createContainer({ name: 'web' })).toMatchObject({ id: 'id-of-web' });
+    } finally {
+      channel.close();
+      laterServer.forceShutdown();
+    }
   });
 
   it('maps statuses without a kind (containerd’s) by their code', () => {

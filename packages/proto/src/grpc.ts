@@ -1,8 +1,9 @@
 /**
- * The one bridge between protobuf-es descriptors and @grpc/grpc-js (protoc-gen-es emits no grpc-js
- * code). Servers get typed handlers wrapped with the request id, logging and error mapping;
- * clients get typed methods that send the request id and turn statuses back into EngineErrors.
- * Used for our own services and for containerd's.
+ * The one bridge between protobuf-es descriptors and gRPC (protoc-gen-es emits no gRPC code).
+ * Servers run on @grpc/grpc-js and get typed handlers wrapped with the request id, logging and
+ * error mapping; clients run on our own HTTP/2 channel (./http2-channel) and get typed methods that
+ * send the request id and turn statuses back into EngineErrors. Used for our own services and for
+ * containerd's.
  */
 import type { Readable } from 'node:stream';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
@@ -18,6 +19,7 @@ import {
 import { EngineError, isErrorKind, type ErrorKind } from './engine-error.js';
 import { encodeMessage } from './message-encoding.js';
 import { currentRequestId, newRequestId, requestIdMetadataKey, withRequestId } from './request-context.js';
+import { CallStatusError, Http2Channel, statusError, type CallHead, type ClientCall } from './http2-channel.js';
 
 /** The part of a pino logger the adapter uses; kept structural so this package needs no pino. */
 export interface RpcLogger {
@@ -130,12 +132,18 @@ function methodDefinition(method: DescMethod): grpc.MethodDefinition<Payload, Pa
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown>;
 
-function contextOf(call: AnyCall): CallContext {
+/** The handler's context, and `finish` to call once the call is answered. */
+function contextOf(call: AnyCall): { ctx: CallContext; finish(): void } {
   const controller = new AbortController();
-  call.on('cancelled', () => controller.abort());
+  let finished = false;
+  // grpc-js reports every call cancelled when its stream closes, answered or not; an abort then
+  // would only cost a DOMException and the listeners' work.
+  call.on('cancelled', () => {
+    if (!finished) controller.abort();
+  });
   const sent = call.metadata.get(requestIdMetadataKey)[0];
   const requestId = typeof sent === 'string' && sent !== '' ? sent : newRequestId();
-  return { requestId, signal: controller.signal, metadata: call.metadata };
+  return { ctx: { requestId, signal: controller.signal, metadata: call.metadata }, finish: () => (finished = true) };
 }
 
 /** Writes to a server stream with back-pressure. */
@@ -175,7 +183,7 @@ export function serviceRegistration<S extends DescService>(
       return toStatus(engineError);
     };
     implementation[method.localName] = (call: AnyCall, callback?: grpc.sendUnaryData<unknown>) => {
-      const ctx = contextOf(call);
+      const { ctx, finish } = contextOf(call);
       const started = process.hrtime.bigint();
       withRequestId(ctx.requestId, () => {
         // Reading the requests to their end must not destroy the call: responses still flow.
@@ -186,9 +194,14 @@ export function serviceRegistration<S extends DescService>(
           (async () => handler(input, ctx))().then(
             (res) => {
               report(ctx, started);
+              finish();
               callback!(null, res);
             },
-            (err) => callback!(report(ctx, started, err) ?? { code: grpc.status.CANCELLED }),
+            (err) => {
+              const status = report(ctx, started, err);
+              finish();
+              callback!(status ?? { code: grpc.status.CANCELLED });
+            },
           );
           return;
         }
@@ -196,10 +209,12 @@ export function serviceRegistration<S extends DescService>(
         writeAll(stream, handler(input, ctx) as AsyncIterable<unknown>).then(
           () => {
             report(ctx, started);
+            finish();
             if (!stream.cancelled) stream.end();
           },
           (err) => {
             const status = report(ctx, started, err);
+            finish();
             if (status && !stream.cancelled) stream.emit('error', status);
           },
         );
@@ -267,25 +282,19 @@ export function widenReceiveWindows(server: grpc.Server): void {
 }
 
 /** A channel to one gRPC server, shared by every service client on that address (our services: connectService). */
-export function connectChannel(address: string, flowControlWindow = smallWindow): grpc.Client {
-  return new grpc.Client(address, grpc.credentials.createInsecure(), {
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    'grpc.max_send_message_length': 64 * 1024 * 1024,
-    // HTTP/2's default 64 KiB window makes a stream wait a round trip per 64 KiB.
-    'grpc-node.flow_control_window': flowControlWindow,
-  });
+export function connectChannel(address: string, receiveWindow = smallWindow): Http2Channel {
+  return new Http2Channel(address, receiveWindow);
 }
 
 /** The two connections to one of our services: server streams on one, every other call on the other. */
 export interface ServiceChannels {
-  readonly calls: grpc.Client;
-  readonly serverStreams: grpc.Client;
+  readonly calls: Http2Channel;
+  readonly serverStreams: Http2Channel;
   close(): void;
 }
 
 /** Connects to one of our services (lazily: a connection opens at its first call). */
 export function connectService(address: string): ServiceChannels {
-  // grpc-js shares a connection between channels only when their options are the same.
   const calls = connectChannel(address);
   const serverStreams = connectChannel(address, bulkWindow);
   return {
@@ -298,34 +307,29 @@ export function connectService(address: string): ServiceChannels {
   };
 }
 
-function callMetadata(defaults: ClientDefaults, opts: CallOptions | undefined): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  for (const [k, v] of Object.entries({ ...defaults.metadata, ...opts?.metadata })) metadata.set(k, v);
+function callHead(path: string, defaults: ClientDefaults, opts: CallOptions | undefined): CallHead {
+  const metadata = { ...defaults.metadata, ...opts?.metadata };
   const requestId = currentRequestId();
-  if (requestId) metadata.set(requestIdMetadataKey, requestId);
-  return metadata;
+  if (requestId) metadata[requestIdMetadataKey] = requestId;
+  return { path, metadata, deadline: opts?.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : undefined };
 }
 
-function grpcCallOptions(opts: CallOptions | undefined): grpc.CallOptions {
-  return opts?.timeoutMs !== undefined ? { deadline: Date.now() + opts.timeoutMs } : {};
-}
-
-function cancelOnAbort(call: grpc.Call, signal: AbortSignal | undefined): () => void {
-  if (!signal) return () => {};
+/** Opens a call that the signal cancels; `release` forgets the signal. */
+function openCall(channel: Http2Channel, head: CallHead, signal: AbortSignal | undefined): { call: ClientCall; release(): void } {
+  const call = channel.open(head);
+  if (!signal) return { call, release: () => {} };
   if (signal.aborted) {
     call.cancel();
-    return () => {};
+    return { call, release: () => {} };
   }
   const cancel = () => call.cancel();
   signal.addEventListener('abort', cancel, { once: true });
-  return () => signal.removeEventListener('abort', cancel);
+  return { call, release: () => signal.removeEventListener('abort', cancel) };
 }
 
-async function pump(call: grpc.ClientWritableStream<Payload>, inputs: AsyncIterable<unknown>): Promise<void> {
+async function pump(call: ClientCall, inputs: AsyncIterable<unknown>, serialize: (msg: Payload) => Uint8Array): Promise<void> {
   try {
-    for await (const msg of inputs) {
-      if (!call.write(msg as Payload)) await new Promise<void>((resolve) => call.once('drain', resolve));
-    }
+    for await (const msg of inputs) await call.send(serialize(msg as Payload));
     call.end();
   } catch (err) {
     call.cancel();
@@ -333,22 +337,31 @@ async function pump(call: grpc.ClientWritableStream<Payload>, inputs: AsyncItera
   }
 }
 
+/** The only response of a unary or client-streaming call. */
+async function single(call: ClientCall, deserialize: (bytes: Uint8Array) => unknown): Promise<unknown> {
+  let response: unknown;
+  for await (const bytes of call.responses()) response ??= deserialize(bytes);
+  if (response === undefined) throw fromServiceError(statusError(grpc.status.INTERNAL, 'no response message'));
+  return response;
+}
+
 async function* readAll(
-  call: grpc.ClientReadableStream<unknown>,
+  call: ClientCall,
+  release: () => void,
+  deserialize: (bytes: Uint8Array) => unknown,
   signal: AbortSignal | undefined,
   pumping?: Promise<void>,
 ): AsyncGenerator<unknown> {
-  const release = cancelOnAbort(call, signal);
   let completed = false;
   // A failing input pump cancels the call; its error is the one worth reporting.
   let pumpError: unknown;
   pumping?.catch((err) => (pumpError = err));
   try {
-    for await (const msg of call) yield msg;
+    for await (const bytes of call.responses()) yield deserialize(bytes);
     completed = true;
   } catch (err) {
     if (pumpError) throw pumpError;
-    if (signal?.aborted && (err as grpc.ServiceError).code === grpc.status.CANCELLED) return;
+    if (signal?.aborted && (err as CallStatusError).code === grpc.status.CANCELLED) return;
     throw fromServiceError(err);
   } finally {
     release();
@@ -360,67 +373,58 @@ async function* readAll(
 /** Typed client for one service over a shared channel, or over a service's two (server streams on their own). */
 export function createClient<S extends DescService>(
   service: S,
-  connection: grpc.Client | ServiceChannels,
+  connection: Http2Channel | ServiceChannels,
   defaults: ClientDefaults = {},
 ): ServiceClient<S> {
-  const { calls: channel, serverStreams } = connection instanceof grpc.Client ? { calls: connection, serverStreams: connection } : connection;
+  const { calls: channel, serverStreams } = connection instanceof Http2Channel ? { calls: connection, serverStreams: connection } : connection;
   const client: Record<string, unknown> = {};
   for (const method of service.methods) {
     const def = methodDefinition(method);
     const { path } = def;
     const serialize = def.requestSerialize;
-    const deserialize = def.responseDeserialize;
+    const deserialize = def.responseDeserialize as (bytes: Uint8Array) => unknown;
     switch (method.methodKind) {
       case 'unary':
-        client[method.localName] = (req: unknown, opts?: CallOptions) =>
-          new Promise((resolve, reject) => {
-            const call = channel.makeUnaryRequest(
-              path,
-              serialize,
-              deserialize,
-              req as Payload,
-              callMetadata(defaults, opts),
-              grpcCallOptions(opts),
-              (err, res) => {
-                release();
-                if (err) reject(fromServiceError(err));
-                else resolve(res);
-              },
-            );
-            const release = cancelOnAbort(call, opts?.signal);
-          });
+        client[method.localName] = async (req: unknown, opts?: CallOptions) => {
+          const { call, release } = openCall(channel, callHead(path, defaults, opts), opts?.signal);
+          try {
+            void call.send(serialize(req as Payload));
+            call.end();
+            return await single(call, deserialize);
+          } catch (err) {
+            throw fromServiceError(err);
+          } finally {
+            release();
+          }
+        };
         break;
       case 'server_streaming':
-        client[method.localName] = (req: unknown, opts?: CallOptions) =>
-          readAll(
-            serverStreams.makeServerStreamRequest(path, serialize, deserialize, req as Payload, callMetadata(defaults, opts), grpcCallOptions(opts)),
-            opts?.signal,
-          );
+        client[method.localName] = (req: unknown, opts?: CallOptions) => {
+          const { call, release } = openCall(serverStreams, callHead(path, defaults, opts), opts?.signal);
+          void call.send(serialize(req as Payload));
+          call.end();
+          return readAll(call, release, deserialize, opts?.signal);
+        };
         break;
       case 'client_streaming':
-        client[method.localName] = (reqs: AsyncIterable<unknown>, opts?: CallOptions) =>
-          new Promise((resolve, reject) => {
-            let pumpError: unknown;
-            const call = channel.makeClientStreamRequest(
-              path,
-              serialize,
-              deserialize,
-              callMetadata(defaults, opts),
-              grpcCallOptions(opts),
-              (err, res) => {
-                release();
-                if (err) reject(pumpError ?? fromServiceError(err));
-                else resolve(res);
-              },
-            );
-            const release = cancelOnAbort(call, opts?.signal);
-            pump(call, reqs).catch((err) => (pumpError = err));
-          });
+        client[method.localName] = async (reqs: AsyncIterable<unknown>, opts?: CallOptions) => {
+          const { call, release } = openCall(channel, callHead(path, defaults, opts), opts?.signal);
+          let pumpError: unknown;
+          const pumping = pump(call, reqs, serialize).catch((err) => (pumpError = err));
+          try {
+            return await single(call, deserialize);
+          } catch (err) {
+            await pumping;
+            throw pumpError ?? fromServiceError(err);
+          } finally {
+            release();
+          }
+        };
         break;
       case 'bidi_streaming':
         client[method.localName] = (reqs: AsyncIterable<unknown>, opts?: CallOptions) => {
-          const call = channel.makeBidiStreamRequest(path, serialize, deserialize, callMetadata(defaults, opts), grpcCallOptions(opts));
-          return readAll(call, opts?.signal, pump(call, reqs));
+          const { call, release } = openCall(channel, callHead(path, defaults, opts), opts?.signal);
+          return readAll(call, release, deserialize, opts?.signal, pump(call, reqs, serialize));
         };
         break;
     }

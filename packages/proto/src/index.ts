@@ -1,6 +1,7 @@
 export * from './engine-error.js';
 export * from './request-context.js';
 export * from './grpc.js';
+export type { Http2Channel } from './http2-channel.js';
 export { hasRoomForMessage, joinForMessage } from './message-encoding.js';
 export * as containerV1 from './gen/engine/container/v1/container_service_pb.js';
 export * as imageV1 from './gen/engine/image/v1/image_service_pb.js';
