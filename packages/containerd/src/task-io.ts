@@ -1,5 +1,4 @@
-import { closeSync, constants, mkdirSync, openSync } from 'node:fs';
-import { rm, rmdir } from 'node:fs/promises';
+import { closeSync, constants, mkdirSync, openSync, rmdirSync, unlinkSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { FifoStock } from './fifo-stock.js';
@@ -78,12 +77,13 @@ class FifoTaskIo implements TaskIo {
       closeSync(this.readFds.stdout);
       if (this.readFds.stderr !== undefined) closeSync(this.readFds.stderr);
     }
-    const fifos = [this.paths.stdin, this.paths.stdout, this.paths.stderr].filter((path) => path !== '');
-    await Promise.all(fifos.map((path) => rm(path, { force: true })));
-    // Other processes of the container may still have FIFOs here.
-    await rmdir(this.directory).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOTEMPTY' && err.code !== 'ENOENT') throw err;
-    });
+    removeFifos([this.paths.stdin, this.paths.stdout, this.paths.stderr]);
+    try {
+      rmdirSync(this.directory);
+    } catch (err) {
+      // Other processes of the container may still have FIFOs here.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 }
 
@@ -95,6 +95,18 @@ function fifoPaths(options: TaskIoOptions): TaskIoPaths {
     stderr: options.terminal ? '' : `${prefix}-stderr`,
     terminal: options.terminal ?? false,
   };
+}
+
+/** Removes the FIFOs that exist of these paths ('' for none), synchronously as they were made. */
+function removeFifos(paths: readonly string[]): void {
+  for (const path of paths) {
+    if (path === '') continue;
+    try {
+      unlinkSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
 }
 
 /**
@@ -134,12 +146,11 @@ export async function prepareTaskIo(options: TaskIoOptions, stock: FifoStock): P
   const paths = fifoPaths(options);
   const fifos = [paths.stdin, paths.stdout, paths.stderr].filter((path) => path !== '');
   mkdirSync(options.directory, { recursive: true, mode: 0o700 });
-  const removeFifos = () => Promise.all(fifos.map((path) => rm(path, { force: true })));
   try {
     await stock.make(fifos);
     return openReadEnds(paths, options.directory, false);
   } catch (err) {
-    await removeFifos();
+    removeFifos(fifos);
     throw err;
   }
 }
