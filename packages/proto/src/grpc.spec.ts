@@ -214,6 +214,20 @@ describe('the grpc-js adapter', () => {
     }
   });
 
+  it('reaches a server by host and port, as services on other hosts are addressed', async () => {
+    const tcpServer = new grpc.Server();
+    const { definition, implementation } = serviceRegistration(containerV1.ContainerService, containers, silent);
+    tcpServer.addService(definition, implementation);
+    const port = await new Promise<number>((resolve, reject) => tcpServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))));
+    const channel = connectChannel(`127.0.0.1:${port}`);
+    try {
+      expect(await createClient(containerV1.ContainerService, channel).createContainer({ name: 'web' })).toMatchObject({ id: 'id-of-web' });
+    } finally {
+      channel.close();
+      tcpServer.forceShutdown();
+    }
+  });
+
   it('maps statuses without a kind (containerd’s) by their code', () => {
     const status = (code: grpc.status) => Object.assign(new Error('x'), { code, details: 'x', metadata: new grpc.Metadata() });
     expect(fromServiceError(status(grpc.status.ALREADY_EXISTS)).kind).toBe('conflict');

@@ -179,20 +179,25 @@ export class Http2Channel {
       te: 'trailers',
       ...head.metadata,
     };
-    let timer: NodeJS.Timeout | undefined;
-    let localStatus: CallStatusError | undefined;
-    if (head.deadline !== undefined) {
-      const ms = Math.max(1, Math.ceil(head.deadline - Date.now()));
-      headers['grpc-timeout'] = `${ms}m`;
-      timer = setTimeout(() => stop(statusError(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded')), ms);
+    const timeoutMs = head.deadline === undefined ? undefined : Math.max(1, Math.ceil(head.deadline - Date.now()));
+    if (timeoutMs !== undefined) headers['grpc-timeout'] = `${timeoutMs}m`;
+    let session = this.connection();
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request(headers, { endStream: false });
+    } catch {
+      // A connection going away (GOAWAY received, not yet reported) takes no new streams.
+      this.session = undefined;
+      session = this.connection();
+      stream = session.request(headers, { endStream: false });
     }
-    const session = this.connection();
-    const stream = session.request(headers, { endStream: false });
     this.countCall(session, 1);
+    let localStatus: CallStatusError | undefined;
     const stop = (status: CallStatusError) => {
       localStatus ??= status;
       if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
     };
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop(statusError(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded')), timeoutMs);
 
     let status: CallStatusError | null | undefined;
     const queue: Buffer[] = [];
@@ -228,8 +233,6 @@ export class Http2Channel {
     // The server's status ends the call, even while requests could still be sent (stdin of an
     // attach): HTTP/2 would keep the stream half open until this side ends, gRPC does not.
     stream.on('end', () => {
-      ended = true;
-      notify();
       if (!stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
     });
     stream.on('close', () => {
