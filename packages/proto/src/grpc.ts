@@ -311,7 +311,7 @@ function callHead(path: string, defaults: ClientDefaults, opts: CallOptions | un
   const metadata = { ...defaults.metadata, ...opts?.metadata };
   const requestId = currentRequestId();
   if (requestId) metadata[requestIdMetadataKey] = requestId;
-  return { path, metadata, deadline: opts?.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : undefined };
+  return { path, metadata, timeoutMs: opts?.timeoutMs };
 }
 
 /** Opens a call that the signal cancels; `release` forgets the signal. */

@@ -46,8 +46,8 @@ function statusOf(headers: http2.IncomingHttpHeaders): CallStatusError | null | 
 export interface CallHead {
   readonly path: string;
   readonly metadata: Record<string, string>;
-  /** Epoch milliseconds. */
-  readonly deadline?: number;
+  /** The call fails with DEADLINE_EXCEEDED after this many milliseconds. */
+  readonly timeoutMs?: number;
 }
 
 /** One call: messages out, messages in, then its status. */
@@ -179,7 +179,7 @@ export class Http2Channel {
       te: 'trailers',
       ...head.metadata,
     };
-    const timeoutMs = head.deadline === undefined ? undefined : Math.max(1, Math.ceil(head.deadline - Date.now()));
+    const timeoutMs = head.timeoutMs === undefined ? undefined : Math.max(1, Math.ceil(head.timeoutMs));
     if (timeoutMs !== undefined) headers['grpc-timeout'] = `${timeoutMs}m`;
     let session = this.connection();
     let stream: http2.ClientHttp2Stream;
