@@ -28,9 +28,19 @@ export class CallStatusError extends Error {
 export function statusError(code: grpc.status, details: string, headers: http2.IncomingHttpHeaders = {}): CallStatusError {
   const metadata = new grpc.Metadata();
   for (const [key, value] of Object.entries(headers)) {
-    if (!key.startsWith(':') && !key.startsWith('grpc-') && typeof value === 'string') metadata.set(key, value);
+    // Only what our error mapping reads: text entries (a binary one would need decoding).
+    if (!key.startsWith(':') && !key.startsWith('grpc-') && !key.endsWith('-bin') && typeof value === 'string') metadata.set(key, value);
   }
   return new CallStatusError(code, details, metadata);
+}
+
+/** grpc-message is percent-encoded; a malformed one is shown as it came. */
+function percentDecoded(message: string): string {
+  try {
+    return decodeURIComponent(message);
+  } catch {
+    return message;
+  }
 }
 
 /** A status from trailers (or from a trailers-only answer); undefined when there is none. */
@@ -39,8 +49,7 @@ function statusOf(headers: http2.IncomingHttpHeaders): CallStatusError | null | 
   if (code === undefined) return undefined;
   if (code === '0') return null;
   const message = headers['grpc-message'];
-  const details = typeof message === 'string' ? decodeURIComponent(message) : '';
-  return statusError(Number(code) as grpc.status, details, headers);
+  return statusError(Number(code) as grpc.status, typeof message === 'string' ? percentDecoded(message) : '', headers);
 }
 
 export interface CallHead {
