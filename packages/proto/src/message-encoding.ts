@@ -11,8 +11,9 @@ const roomAhead = new WeakSet<Uint8Array>();
 
 /**
  * The pieces joined into one buffer with room before it, which encodeMessage fills with the rest
- * of the message: a batch sent as a message's bytes field is then copied once more on its way out
- * (by grpc-js's framing) instead of twice. The room serves one message; a second one copies.
+ * of the message: a batch sent as a message's bytes field is then not copied again by the encoding
+ * (our client writes it as it is; grpc-js's server framing copies it once). The room serves one
+ * message; a second one copies.
  */
 export function joinForMessage(pieces: readonly Uint8Array[], size: number): Buffer {
   // Never a slice of Node's shared pool: the bytes before the batch must be no one else's.

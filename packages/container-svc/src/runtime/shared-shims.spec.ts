@@ -61,6 +61,16 @@ describe('SharedShims', () => {
   const shimsOn = (containerd: ReturnType<typeof fakeContainerd>, retireDelayMs?: number) =>
     new SharedShims(containerd.services, { runtime: { name: 'io.containerd.runc.v2', options: undefined as never }, rootfsDir, cgroupParent: '/flotilla', retireDelayMs, warn: () => undefined });
 
+  /** Started, with its first keeper made: the containerd, the shims and that keeper. */
+  const startedWithKeeper = async (retireDelayMs: number) => {
+    const containerd = fakeContainerd();
+    const shims = shimsOn(containerd, retireDelayMs);
+    shims.start();
+    await until(() => keepersOf(containerd).length === 1);
+    const [first] = keepersOf(containerd);
+    return { containerd, shims, first };
+  };
+
   it('gives new containers a keeper\'s group once its task is created, never started', async () => {
     const containerd = fakeContainerd();
     const shims = shimsOn(containerd);
@@ -78,11 +88,7 @@ describe('SharedShims', () => {
   });
 
   it('moves on to a new keeper while eight containers are in one shim, and lets containers that are gone free their places', async () => {
-    const containerd = fakeContainerd();
-    const shims = shimsOn(containerd, 60_000);
-    shims.start();
-    await until(() => keepersOf(containerd).length === 1);
-    const [first] = keepersOf(containerd);
+    const { containerd, shims, first } = await startedWithKeeper(60_000);
     const joined = Array.from({ length: 7 }, () => shims.join());
     expect(joined).toEqual(Array(7).fill(first));
     shims.leave(first);
@@ -99,22 +105,14 @@ describe('SharedShims', () => {
   });
 
   it('retires a full keeper after the delay', async () => {
-    const containerd = fakeContainerd();
-    const shims = shimsOn(containerd, 1);
-    shims.start();
-    await until(() => keepersOf(containerd).length === 1);
-    const [first] = keepersOf(containerd);
+    const { containerd, shims, first } = await startedWithKeeper(1);
     for (let i = 0; i < 8; i++) shims.join();
     await until(() => !containerd.containers.has(first));
     expect(containerd.tasks.has(first)).toBe(false);
   });
 
   it('waits at close for a retirement under way', async () => {
-    const containerd = fakeContainerd();
-    const shims = shimsOn(containerd, 1);
-    shims.start();
-    await until(() => keepersOf(containerd).length === 1);
-    const [first] = keepersOf(containerd);
+    const { containerd, shims, first } = await startedWithKeeper(1);
     let killed!: () => void;
     const kill = containerd.services.tasks.kill.bind(containerd.services.tasks);
     containerd.services.tasks.kill = (async (request: { containerId: string }) => {
