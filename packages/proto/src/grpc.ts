@@ -337,12 +337,14 @@ async function pump(call: ClientCall, inputs: AsyncIterable<unknown>, serialize:
   }
 }
 
-/** The only response of a unary or client-streaming call. */
+/**
+ * The only response of a unary or client-streaming call. Its message is the result: servers
+ * (grpc-js's, grpc-go's, ours) send one only with an OK status, so the trailers that follow it,
+ * a write and often a scheduling round later, are not waited for.
+ */
 async function single(call: ClientCall, deserialize: (bytes: Uint8Array) => unknown): Promise<unknown> {
-  let response: unknown;
-  for await (const bytes of call.responses()) response ??= deserialize(bytes);
-  if (response === undefined) throw fromServiceError(statusError(grpc.status.INTERNAL, 'no response message'));
-  return response;
+  for await (const bytes of call.responses()) return deserialize(bytes);
+  throw fromServiceError(statusError(grpc.status.INTERNAL, 'no response message'));
 }
 
 async function* readAll(
@@ -388,8 +390,7 @@ export function createClient<S extends DescService>(
         client[method.localName] = async (req: unknown, opts?: CallOptions) => {
           const { call, release } = openCall(channel, callHead(path, defaults, opts), opts?.signal);
           try {
-            void call.send(serialize(req as Payload));
-            call.end();
+            call.sendLast(serialize(req as Payload));
             return await single(call, deserialize);
           } catch (err) {
             throw fromServiceError(err);
@@ -401,8 +402,7 @@ export function createClient<S extends DescService>(
       case 'server_streaming':
         client[method.localName] = (req: unknown, opts?: CallOptions) => {
           const { call, release } = openCall(serverStreams, callHead(path, defaults, opts), opts?.signal);
-          void call.send(serialize(req as Payload));
-          call.end();
+          call.sendLast(serialize(req as Payload));
           return readAll(call, release, deserialize, opts?.signal);
         };
         break;
