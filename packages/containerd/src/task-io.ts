@@ -82,7 +82,8 @@ class FifoTaskIo implements TaskIo {
       rmdirSync(this.directory);
     } catch (err) {
       // Other processes of the container may still have FIFOs here.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const { code } = err as NodeJS.ErrnoException;
+      if (code !== 'ENOTEMPTY' && code !== 'ENOENT') throw err;
     }
   }
 }

@@ -344,7 +344,7 @@ async function pump(call: ClientCall, inputs: AsyncIterable<unknown>, serialize:
  */
 async function single(call: ClientCall, deserialize: (bytes: Uint8Array) => unknown): Promise<unknown> {
   for await (const bytes of call.responses()) return deserialize(bytes);
-  throw fromServiceError(statusError(grpc.status.INTERNAL, 'no response message'));
+  throw statusError(grpc.status.INTERNAL, 'no response message');
 }
 
 async function* readAll(

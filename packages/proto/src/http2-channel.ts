@@ -206,12 +206,14 @@ export class Http2Channel {
       stream = session.request(headers, { endStream: false });
     }
     this.countCall(session, 1);
-    let localStatus: CallStatusError | undefined;
-    const stop = (status: CallStatusError) => {
-      localStatus ??= status;
+    // Why this side stopped the call; made into an error only if someone reads the status (a
+    // reader that stops early cancels every call it leaves, and nobody reads those).
+    let localStatus: { code: grpc.status; details: string } | undefined;
+    const stop = (code: grpc.status, details: string) => {
+      localStatus ??= { code, details };
       if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
     };
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop(statusError(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded')), timeoutMs);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded'), timeoutMs);
 
     let status: CallStatusError | null | undefined;
     const queue: Buffer[] = [];
@@ -235,7 +237,7 @@ export class Http2Channel {
       try {
         queue.push(...decoder.push(chunk));
       } catch (err) {
-        stop(err as CallStatusError);
+        stop((err as CallStatusError).code, (err as CallStatusError).details);
         return;
       }
       if (queue.length >= maxQueuedMessages) stream.pause();
@@ -258,7 +260,7 @@ export class Http2Channel {
     });
 
     const finalStatus = (): CallStatusError | null => {
-      if (localStatus) return localStatus;
+      if (localStatus) return statusError(localStatus.code, localStatus.details);
       if (status !== undefined) return status;
       const code = stream.rstCode === http2.constants.NGHTTP2_CANCEL ? grpc.status.CANCELLED : grpc.status.UNAVAILABLE;
       return statusError(code, `stream ended without a status (HTTP/2 code ${stream.rstCode ?? 0})`);
@@ -293,7 +295,7 @@ export class Http2Channel {
         write(message);
         stream.end();
       },
-      cancel: () => stop(statusError(grpc.status.CANCELLED, 'Cancelled on client')),
+      cancel: () => stop(grpc.status.CANCELLED, 'Cancelled on client'),
       async *responses() {
         for (;;) {
           const message = queue.shift();
