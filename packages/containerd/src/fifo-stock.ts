@@ -36,6 +36,11 @@ export class FifoStock {
     taken.forEach((from, i) => renameSync(from, paths[i]));
   }
 
+  /** Resolves once no refill is under way: the directory can then be removed. */
+  async idle(): Promise<void> {
+    await this.filling?.catch(() => undefined);
+  }
+
   private fill(spare: string[]): Promise<void> {
     this.filling ??= (async () => {
       await mkdir(this.directory, { recursive: true, mode: 0o700 });

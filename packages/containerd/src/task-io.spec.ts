@@ -30,7 +30,11 @@ describe('prepareTaskIo', () => {
     stockRoot = await mkdtemp(join(tmpdir(), 'task-io-stock-'));
     stock = new FifoStock(join(stockRoot, 'stock'), 4);
   });
-  afterEach(() => Promise.all([root, stockRoot].map((dir) => rm(dir, { recursive: true, force: true }))));
+  // A refill the last test set off would otherwise add FIFOs while the directory is removed.
+  afterEach(async () => {
+    await stock.idle();
+    await Promise.all([root, stockRoot].map((dir) => rm(dir, { recursive: true, force: true })));
+  });
 
   it('creates FIFOs whose read ends are open before the shim opens its write ends', async () => {
     const directory = join(root, 'web');
@@ -100,7 +104,10 @@ describe('openTaskIo', () => {
     root = await mkdtemp(join(tmpdir(), 'task-io-'));
     stock = new FifoStock(join(root, 'stock'), 4);
   });
-  afterEach(() => rm(root, { recursive: true, force: true }));
+  afterEach(async () => {
+    await stock.idle();
+    await rm(root, { recursive: true, force: true });
+  });
 
   /** The FIFOs of a running process, whose first reader (a service since killed) is gone. */
   async function fifosOfRunningProcess() {
