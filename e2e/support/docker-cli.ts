@@ -52,7 +52,8 @@ export function dockerShell(commandLine: string, options: RunOptions = {}): Prom
 /** Like docker(), but fails the test when the command fails. */
 export async function dockerOk(args: string[], options?: Parameters<typeof docker>[1]): Promise<string> {
   const result = await docker(args, options);
-  if (result.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  // dockerd reports some failures (an exec that could not start) in the output stream, not stderr.
+  if (result.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout ? `\nstdout: ${result.stdout}` : ''}`);
   return result.stdout;
 }
 
