@@ -35,22 +35,37 @@ export function connectNats(url: string, logger: Logger): Promise<NatsConnection
 export async function connectEventPublisher(url: string, logger: Logger): Promise<EventPublisher> {
   const nc = await connectNats(url, logger);
   await ensureEventStream(nc);
+  return eventPublisherOn(nc, logger);
+}
+
+/**
+ * Publishes on an open connection. An event is encoded and sent after the caller's turn, so that
+ * the answer to the request that made it leaves first; events keep their order, and their time is
+ * when they were published.
+ */
+export function eventPublisherOn(nc: Pick<NatsConnection, 'publish' | 'drain'>, logger: Logger): EventPublisher {
+  const send = (event: EngineEvent, time: Date) => {
+    const payload = create(eventsV1.EventSchema, {
+      type: event.type,
+      action: event.action,
+      actor: { id: event.actorId, attributes: event.attributes ?? {} },
+      scope: 'local',
+      time: timestampFromDate(time),
+    });
+    try {
+      nc.publish(eventSubject(event.type, event.action), toBinary(eventsV1.EventSchema, payload));
+    } catch (err) {
+      logger.warn({ err, event }, 'event not published');
+    }
+  };
   return {
     publish(event) {
-      const payload = create(eventsV1.EventSchema, {
-        type: event.type,
-        action: event.action,
-        actor: { id: event.actorId, attributes: event.attributes ?? {} },
-        scope: 'local',
-        time: timestampFromDate(new Date()),
-      });
-      try {
-        nc.publish(eventSubject(event.type, event.action), toBinary(eventsV1.EventSchema, payload));
-      } catch (err) {
-        logger.warn({ err, event }, 'event not published');
-      }
+      const time = new Date();
+      setImmediate(() => send(event, time));
     },
     async close() {
+      // The events published before the close leave first.
+      await new Promise((resolve) => setImmediate(resolve));
       await nc.drain();
     },
   };

@@ -91,6 +91,22 @@ describe('ExecSessions', () => {
     expect(runtime.preparedExecs.size).toBe(0);
   });
 
+  it('answers the create before it makes the process ready, and a start that comes first makes it once', async () => {
+    const { lifecycle, runtime, execs } = setup();
+    const { id } = await lifecycle.create('box', { Image: 'busybox' });
+    await lifecycle.start(id);
+    const prepare = jest.spyOn(runtime, 'prepareExec');
+    const ahead = execs.create(id, { Cmd: ['true'] });
+    expect(prepare).not.toHaveBeenCalled();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(prepare).toHaveBeenCalledTimes(1);
+
+    const startedAtOnce = execs.create(id, { Cmd: ['true'] });
+    await text((await execs.start(startedAtOnce, false))!.output);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(prepare.mock.calls.map(([, started]) => started)).toEqual([ahead, startedAtOnce]);
+  });
+
   it('makes a detached start of an exec that asked for stdin anew, without stdin', async () => {
     const { runtime, execs, prepare, execId } = await createdExec({ Cmd: ['sh'], AttachStdin: true });
     expect(await execs.start(execId, true)).toBeUndefined();

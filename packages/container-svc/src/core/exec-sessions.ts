@@ -100,7 +100,10 @@ export class ExecSessions {
     const id = randomBytes(32).toString('hex');
     const session: ExecSession = { containerId: record.id, config, started: false, running: false, exitCode: null, pid: 0 };
     this.sessions.set(id, session);
-    this.prepareAhead(id, session, record);
+    // The answer leaves first: the client turns round to start it anyway.
+    setImmediate(() => {
+      if (!session.started) this.prepareAhead(id, session, record);
+    });
     this.opts.events.publish(`exec_create: ${config.Cmd.join(' ')}`, record, { execID: id });
     return id;
   }
