@@ -13,3 +13,4 @@ export * from './keyed-lock.js';
 export * from './host-command.js';
 export type { ToolOptions, ToolRun } from './tool-shell.js';
 export * from './byte-batches.js';
+export * from './drained.js';

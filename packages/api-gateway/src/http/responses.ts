@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Writable } from 'node:stream';
 import { EngineError } from '@flotilla/proto';
 
 /** JSON bodies end with a newline, as Go's json.Encoder writes them. */
@@ -52,15 +51,3 @@ export function queryInt(query: URLSearchParams, name: string): number | undefin
   return n;
 }
 
-/** Resolves when a stream that asked for a pause can take more, or when it has closed. */
-export function drained(stream: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
-}

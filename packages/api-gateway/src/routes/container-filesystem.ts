@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { EngineError, containerV1, type ServiceClient } from '@flotilla/proto';
 import type { Route } from '../http/router.js';
-import { drained, queryBool, readJsonBody, sendJson } from '../http/responses.js';
+import { queryBool, readJsonBody, sendJson } from '../http/responses.js';
 import { rfc3339Nano } from '../docker/time-format.js';
-import { byteBatches } from '@flotilla/kit';
+import { byteBatches, drained } from '@flotilla/kit';
 
 const uploadBatchBytes = 1024 * 1024;
 

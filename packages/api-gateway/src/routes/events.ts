@@ -1,6 +1,5 @@
-import type { EventFeed } from '@flotilla/kit';
+import { drained, type EventFeed } from '@flotilla/kit';
 import type { Route } from '../http/router.js';
-import { drained } from '../http/responses.js';
 import { dockerEventJson, eventFilter } from '../wire/event-json.js';
 import { parseEventTime } from '../wire/event-time.js';
 import { parseFilters } from '../wire/filters.js';

@@ -2,7 +2,8 @@ import type { Duplex } from 'node:stream';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { containerV1, ServiceClient } from '@flotilla/proto';
 import type { HijackContext, Route } from '../http/router.js';
-import { drained, parseJsonBody, queryInt, readJsonBody, sendJson } from '../http/responses.js';
+import { parseJsonBody, queryInt, readJsonBody, sendJson } from '../http/responses.js';
+import { drained } from '@flotilla/kit';
 import { attachedContentType, stdinRequests, writeOutput } from './attached-output.js';
 
 export type ExecBackend = Pick<ServiceClient<typeof containerV1.ContainerService>, 'createExec' | 'startExec' | 'inspectExec' | 'resizeExecTty'>;

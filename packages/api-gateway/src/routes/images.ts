@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { EngineError, imageV1, type ServiceClient } from '@flotilla/proto';
 import type { Route } from '../http/router.js';
-import { drained, queryBool, sendJson } from '../http/responses.js';
+import { queryBool, sendJson } from '../http/responses.js';
+import { drained } from '@flotilla/kit';
 import { progressJson, streamJsonMessages } from '../wire/json-progress.js';
 import { decodeRegistryAuthHeader } from '../wire/registry-auth.js';
 import { filterValues, parseFilters } from '../wire/filters.js';

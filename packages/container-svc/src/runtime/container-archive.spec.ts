@@ -4,6 +4,20 @@ import { join } from 'node:path';
 import { extract, pack, type Headers } from 'tar-stream';
 import { archivePath, extractArchive, statPath } from './container-archive';
 
+/** Runs after the archive's walk has looked at a path: what a container may do under its feet. */
+let afterLstat: ((path: string) => Promise<void>) | undefined;
+jest.mock('node:fs/promises', () => {
+  const actual = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
+  return {
+    ...actual,
+    lstat: async (...args: Parameters<typeof actual.lstat>) => {
+      const stats = await actual.lstat(...args);
+      await afterLstat?.(String(args[0]));
+      return stats;
+    },
+  };
+});
+
 /** A tar of the given entries, as a client would upload it. */
 async function* tarOf(entries: (Headers & { content?: string })[]): AsyncGenerator<Uint8Array> {
   const archive = pack();
@@ -14,10 +28,11 @@ async function* tarOf(entries: (Headers & { content?: string })[]): AsyncGenerat
 
 async function entriesOf(tar: AsyncIterable<Uint8Array>): Promise<{ name: string; type: string; linkname?: string | null; body: string }[]> {
   const unpack = extract();
+  // An archive that fails fails the reading of its entries.
   const feeding = (async () => {
     for await (const chunk of tar) unpack.write(chunk);
     unpack.end();
-  })();
+  })().catch((err: Error) => unpack.destroy(err));
   const entries = [];
   for await (const entry of unpack) {
     let body = '';
@@ -50,6 +65,24 @@ describe('container archives', () => {
       { name: 'data/sub/', type: 'directory', linkname: null, body: '' },
       { name: 'data/sub/same.txt', type: 'link', linkname: 'data/a.txt', body: '' },
     ]);
+  });
+
+  it('never reads a host file through a file swapped for a symlink after the walk saw it', async () => {
+    const host = await mkdtemp(join(tmpdir(), 'host-'));
+    await writeFile(join(host, 'secret'), 'host secret');
+    afterLstat = async (path) => {
+      if (!path.endsWith('/data/a.txt')) return;
+      afterLstat = undefined;
+      await rm(path);
+      await symlink(join(host, 'secret'), path);
+    };
+    try {
+      const { tar } = await archivePath(root, '/data', 'c1');
+      await expect(entriesOf(tar)).rejects.toMatchObject({ code: 'ELOOP' });
+    } finally {
+      afterLstat = undefined;
+      await rm(host, { recursive: true, force: true });
+    }
   });
 
   it('stats a symlink with its target inside the container, and a missing path as not found', async () => {

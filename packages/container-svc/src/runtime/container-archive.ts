@@ -1,11 +1,11 @@
-import { chmodSync, closeSync, constants, createReadStream, lchownSync, lstatSync, lutimesSync, openSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
-import { link, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, utimes } from 'node:fs/promises';
+import { chmodSync, closeSync, constants, lchownSync, lstatSync, lutimesSync, openSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, readFile, readlink, rm, stat, symlink, utimes } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, pack, type Headers, type Pack } from 'tar-stream';
 import { EngineError } from '@flotilla/proto';
-import { runCommand } from '@flotilla/kit';
+import { drained, runCommand } from '@flotilla/kit';
 import type { ContainerArchives, ExtractOptions, PathStat } from '../core/ports.js';
 import { resolveUser } from '../core/user-lookup.js';
 import { resolveInRoot } from './rooted-path.js';
@@ -85,10 +85,35 @@ function headerOf(name: string, stats: BigIntStats, linkname?: string): Headers 
   return undefined;
 }
 
+/**
+ * A file's bytes into its entry, read as the archive takes them. The file is opened without
+ * following a symlink put in its place since the walk saw it; a file that grew since is cut at
+ * the size in its header, one that shrank is an error.
+ */
+async function copyFileInto(entry: Writable, hostPath: string, size: number): Promise<void> {
+  const file = await open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    for (let left = size; left > 0; ) {
+      const wanted = Math.min(left, readChunkBytes);
+      const { bytesRead, buffer } = await file.read(Buffer.allocUnsafe(wanted), 0, wanted);
+      if (bytesRead === 0) throw new Error(`${hostPath} shrank while it was archived`);
+      left -= bytesRead;
+      if (!entry.write(buffer.subarray(0, bytesRead))) await drained(entry);
+      if (entry.destroyed) return;
+    }
+    entry.end();
+  } finally {
+    await file.close();
+  }
+}
+
 function addEntry(archive: Pack, header: Headers, hostPath: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const entry = archive.entry(header, (err) => (err ? reject(err) : resolve()));
-    if (header.type === 'file' && header.size) pipeline(createReadStream(hostPath, { highWaterMark: readChunkBytes }), entry).catch(reject);
+    // A failure reaches the reader through the archive, which the walk destroys with it; the
+    // entry, destroyed along, must not throw it a second time as an unheard 'error'.
+    entry.on('error', () => undefined);
+    if (header.type === 'file' && header.size) copyFileInto(entry, hostPath, header.size).catch(reject);
     else entry.end();
   });
 }
