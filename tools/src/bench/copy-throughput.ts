@@ -6,7 +6,7 @@ import { docker, type BenchEngine } from './bench-engine.js';
 import { alternating, timeDocker } from './latency-samples.js';
 import { median, printComparison } from './statistics.js';
 
-const runs = Number(process.env.BENCH_COPY_RUNS || 3);
+const runs = Number(process.env.BENCH_COPY_RUNS || 5);
 const files = 200;
 const fileBytes = 1_000_000;
 const image = 'busybox:bench-copy';
