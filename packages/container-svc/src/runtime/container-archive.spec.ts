@@ -1,22 +1,32 @@
+import { readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { link, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract, pack, type Headers } from 'tar-stream';
 import { archivePath, extractArchive, statPath } from './container-archive';
 
-/** Runs after the archive's walk has looked at a path: what a container may do under its feet. */
-let afterLstat: ((path: string) => Promise<void>) | undefined;
-jest.mock('node:fs/promises', () => {
-  const actual = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
+/** Runs after an lstat of the code under test: what a running container may do under its feet meanwhile. */
+let afterLstat: ((path: string) => void) | undefined;
+jest.mock('node:fs', () => {
+  const actual = jest.requireActual<typeof import('node:fs')>('node:fs');
   return {
     ...actual,
-    lstat: async (...args: Parameters<typeof actual.lstat>) => {
-      const stats = await actual.lstat(...args);
-      await afterLstat?.(String(args[0]));
+    lstatSync: (...args: Parameters<typeof actual.lstatSync>) => {
+      const stats = actual.lstatSync(...args);
+      afterLstat?.(String(args[0]));
       return stats;
     },
   };
 });
+
+/** Once, when an lstat is of a path ending with `suffix`: `swap` it. */
+function onceAfterLstatOf(suffix: string, swap: (path: string) => void): void {
+  afterLstat = (path) => {
+    if (!path.endsWith(suffix)) return;
+    afterLstat = undefined;
+    swap(path);
+  };
+}
 
 /** A tar of the given entries, as a client would upload it. */
 async function* tarOf(entries: (Headers & { content?: string })[]): AsyncGenerator<Uint8Array> {
@@ -67,22 +77,45 @@ describe('container archives', () => {
     ]);
   });
 
-  it('never reads a host file through a file swapped for a symlink after the walk saw it', async () => {
-    const host = await mkdtemp(join(tmpdir(), 'host-'));
-    await writeFile(join(host, 'secret'), 'host secret');
-    afterLstat = async (path) => {
-      if (!path.endsWith('/data/a.txt')) return;
-      afterLstat = undefined;
-      await rm(path);
-      await symlink(join(host, 'secret'), path);
-    };
-    try {
-      const { tar } = await archivePath(root, '/data', 'c1');
-      await expect(entriesOf(tar)).rejects.toMatchObject({ code: 'ELOOP' });
-    } finally {
+  describe('with a container swapping its paths for symlinks to the host meanwhile', () => {
+    let host: string;
+    beforeEach(async () => {
+      host = await mkdtemp(join(tmpdir(), 'host-'));
+      await writeFile(join(host, 'secret'), 'host secret');
+    });
+    afterEach(async () => {
       afterLstat = undefined;
       await rm(host, { recursive: true, force: true });
-    }
+    });
+
+    it('never reads a host file through a file swapped after the walk saw it', async () => {
+      onceAfterLstatOf('/a.txt', (path) => {
+        rmSync(path);
+        symlinkSync(join(host, 'secret'), path);
+      });
+      const { tar } = await archivePath(root, '/data', 'c1');
+      await expect(entriesOf(tar)).rejects.toMatchObject({ code: 'ELOOP' });
+    });
+
+    it('never walks into a host directory through a directory swapped after the walk saw it', async () => {
+      onceAfterLstatOf('/sub', (path) => {
+        renameSync(path, `${path}-moved`);
+        symlinkSync(host, path);
+      });
+      const { tar } = await archivePath(root, '/data', 'c1');
+      // Opened without following it, the symlink is no directory.
+      await expect(entriesOf(tar)).rejects.toMatchObject({ code: 'ENOTDIR' });
+    });
+
+    it('writes into the directory it resolved, never into the host directory swapped in its place', async () => {
+      onceAfterLstatOf('/new.txt', () => {
+        renameSync(join(root, 'data'), join(root, 'data-moved'));
+        symlinkSync(host, join(root, 'data'));
+      });
+      await extractArchive(root, '/data', 'c1', tarOf([{ name: 'new.txt', content: 'from the client' }]), { noOverwriteDirNonDir: false });
+      expect(await readFile(join(root, 'data-moved', 'new.txt'), 'utf8')).toBe('from the client');
+      expect(readdirSync(host)).toEqual(['secret']);
+    });
   });
 
   it('stats a symlink with its target inside the container, and a missing path as not found', async () => {

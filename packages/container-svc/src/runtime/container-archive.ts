@@ -1,5 +1,19 @@
-import { chmodSync, closeSync, constants, lchownSync, lstatSync, lutimesSync, openSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readFile, readlink, rm, stat, symlink, utimes } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  futimesSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  symlinkSync,
+  writeSync,
+  type BigIntStats,
+} from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +22,7 @@ import { EngineError } from '@flotilla/proto';
 import { drained, runCommand } from '@flotilla/kit';
 import type { ContainerArchives, ExtractOptions, PathStat } from '../core/ports.js';
 import { resolveUser } from '../core/user-lookup.js';
+import { descriptorPath, openDirectoryInRoot, removeEntry, setAttributes, type PinnedDirectory } from './pinned-directory.js';
 import { resolveInRoot } from './rooted-path.js';
 
 /** Files are read a MiB at a time: fewer, larger chunks through the tar stream. */
@@ -33,41 +48,56 @@ function fileMode(stats: BigIntStats): number {
 
 const isMissing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
 
+/** What a container path names: the directory holding it (held open) and its name there; `name` is absent when the path names the directory itself (`/`, `dir/.`). */
+interface Located {
+  directory: PinnedDirectory;
+  name?: string;
+  base: string;
+  stats: BigIntStats;
+}
+
 /** A container path as dockerd splits it: its directory (symlinks followed) and its last component (not followed). */
-async function locate(root: string, path: string): Promise<{ hostPath: string; base: string }> {
+function locate(root: string, path: string, container: string): Located {
   const clean = posix.normalize(`/${path}`);
   const base = path.endsWith('/.') ? '.' : posix.basename(clean) || '/';
-  if (clean === '/' || base === '.') return { hostPath: await resolveInRoot(root, clean), base };
-  return { hostPath: posix.join(await resolveInRoot(root, posix.dirname(clean)), posix.basename(clean)), base };
+  const whole = clean === '/' || base === '.';
+  let directory: PinnedDirectory;
+  try {
+    directory = openDirectoryInRoot(root, whole ? clean : posix.dirname(clean));
+  } catch (err) {
+    if (isMissing(err)) throw notFound(path, container);
+    throw err;
+  }
+  const name = whole ? undefined : posix.basename(clean);
+  const stats = name === undefined ? fstatSync(directory.fd, { bigint: true }) : lstatSync(directory.entry(name), { bigint: true, throwIfNoEntry: false });
+  if (!stats) {
+    directory.close();
+    throw notFound(path, container);
+  }
+  return { directory, name, base, stats };
 }
 
 function notFound(path: string, container: string): EngineError {
   return EngineError.notFound(`Could not find the file ${path} in container ${container}`);
 }
 
-/** lstat, but the root itself is followed: a running container's is the magic link /proc/<pid>/root. */
-async function lstatOf(hostPath: string, root?: string): Promise<BigIntStats | undefined> {
-  return (hostPath === root ? stat(hostPath, { bigint: true }) : lstat(hostPath, { bigint: true })).catch((err: unknown) => {
-    if (isMissing(err)) return undefined;
-    throw err;
-  });
-}
-
 /** HEAD /containers/{id}/archive: what is at the path; a symlink's target is given as a path of the container. */
 export async function statPath(root: string, path: string, container: string): Promise<PathStat> {
-  return (await statLocated(root, path, container)).stat;
+  const located = locate(root, path, container);
+  try {
+    return await pathStatOf(root, path, located);
+  } finally {
+    located.directory.close();
+  }
 }
 
-async function statLocated(root: string, path: string, container: string): Promise<{ stat: PathStat; hostPath: string; base: string }> {
-  const { hostPath, base } = await locate(root, path);
-  const stats = await lstatOf(hostPath, root);
-  if (!stats) throw notFound(path, container);
+async function pathStatOf(root: string, path: string, { stats, base }: Located): Promise<PathStat> {
   let linkTarget = '';
   if (stats.isSymbolicLink()) {
     const resolved = await resolveInRoot(root, posix.normalize(`/${path}`));
     linkTarget = `/${posix.relative(root, resolved)}`;
   }
-  return { stat: { name: base, size: Number(stats.size), mode: fileMode(stats), mtime: new Date(Number(stats.mtimeMs)), linkTarget }, hostPath, base };
+  return { name: base, size: Number(stats.size), mode: fileMode(stats), mtime: new Date(Number(stats.mtimeMs)), linkTarget };
 }
 
 const deviceNumbers = (rdev: bigint) => ({ devmajor: Number((rdev >> 8n) & 0xfffn), devminor: Number((rdev & 0xffn) | ((rdev >> 12n) & 0xfff00n)) });
@@ -107,13 +137,13 @@ async function copyFileInto(entry: Writable, hostPath: string, size: number): Pr
   }
 }
 
-function addEntry(archive: Pack, header: Headers, hostPath: string): Promise<void> {
+function addEntry(archive: Pack, header: Headers, directory: PinnedDirectory, name?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const entry = archive.entry(header, (err) => (err ? reject(err) : resolve()));
     // A failure reaches the reader through the archive, which the walk destroys with it; the
     // entry, destroyed along, must not throw it a second time as an unheard 'error'.
     entry.on('error', () => undefined);
-    if (header.type === 'file' && header.size) copyFileInto(entry, hostPath, header.size).catch(reject);
+    if (header.type === 'file' && header.size) copyFileInto(entry, directory.entry(name!), header.size).catch(reject);
     else entry.end();
   });
 }
@@ -124,30 +154,48 @@ function addEntry(archive: Pack, header: Headers, hostPath: string): Promise<voi
  */
 export async function archivePath(root: string, path: string, container: string): Promise<{ stat: PathStat; tar: Readable }> {
   // Statted first: a missing path is a 404 before any byte of the archive.
-  const { stat: pathStat, hostPath, base } = await statLocated(root, path, container);
+  const located = locate(root, path, container);
+  let pathStat: PathStat;
+  try {
+    pathStat = await pathStatOf(root, path, located);
+  } catch (err) {
+    located.directory.close();
+    throw err;
+  }
   const archive = pack();
   const seen = new Map<string, string>();
-  // The root itself has no entry: its contents are the archive (as docker export writes it).
-  const walk = async (host: string, name: string): Promise<void> => {
-    const stats = await lstatOf(host, root);
-    if (!stats) return;
-    if (name === '') {
-      for (const child of (await readdir(host)).sort()) await walk(posix.join(host, child), child);
-      return;
+  // One entry, named `archiveName`, and what it holds; it is `name` in `directory`, or the directory
+  // itself without a name. Directories are walked through descriptors: see PinnedDirectory.
+  const walk = async (archiveName: string, stats: BigIntStats, directory: PinnedDirectory, name?: string): Promise<void> => {
+    // The root itself has no entry: its contents are the archive (as docker export writes it).
+    if (archiveName !== '') {
+      const inode = `${stats.dev}:${stats.ino}`;
+      const first = !stats.isDirectory() && stats.nlink > 1n ? seen.get(inode) : undefined;
+      if (!stats.isDirectory() && stats.nlink > 1n && !first) seen.set(inode, archiveName);
+      const header = stats.isSymbolicLink()
+        ? { ...headerOf(archiveName, stats, '')!, type: 'symlink' as const, linkname: readlinkSync(directory.entry(name!)) }
+        : headerOf(archiveName, stats, first);
+      if (!header) return;
+      await addEntry(archive, header, directory, name);
     }
-    const inode = `${stats.dev}:${stats.ino}`;
-    const first = !stats.isDirectory() && stats.nlink > 1n ? seen.get(inode) : undefined;
-    if (!stats.isDirectory() && stats.nlink > 1n && !first) seen.set(inode, name);
-    const linkname = stats.isSymbolicLink() ? await readlink(host) : undefined;
-    const header = stats.isSymbolicLink() ? { ...headerOf(name, stats, '')!, type: 'symlink' as const, linkname } : headerOf(name, stats, first);
-    if (!header) return;
-    await addEntry(archive, header, host);
-    if (stats.isDirectory()) for (const child of (await readdir(host)).sort()) await walk(posix.join(host, child), posix.join(name, child));
+    if (!stats.isDirectory()) return;
+    const inside = name === undefined ? directory : directory.open(name);
+    try {
+      for (const child of readdirSync(descriptorPath(inside.fd)).sort()) {
+        const childStats = lstatSync(inside.entry(child), { bigint: true, throwIfNoEntry: false });
+        if (childStats) await walk(archiveName === '' ? child : posix.join(archiveName, child), childStats, inside, child);
+      }
+    } finally {
+      if (inside !== directory) inside.close();
+    }
   };
-  walk(hostPath, base === '/' ? '' : base).then(
-    () => archive.finalize(),
-    (err: Error) => archive.destroy(err),
-  );
+  const { directory, name, base, stats } = located;
+  walk(base === '/' ? '' : base, stats, directory, name)
+    .then(
+      () => archive.finalize(),
+      (err: Error) => archive.destroy(err),
+    )
+    .finally(() => directory.close());
   return { stat: pathStat, tar: archive };
 }
 
@@ -158,8 +206,8 @@ function entryPath(name: string): string {
   return clean;
 }
 
-async function removeExisting(hostPath: string, isDirectory: boolean, options: ExtractOptions, name: string): Promise<BigIntStats | undefined> {
-  const existing = lstatSync(hostPath, { bigint: true, throwIfNoEntry: false });
+function removeExisting(directory: PinnedDirectory, base: string, isDirectory: boolean, options: ExtractOptions, name: string): BigIntStats | undefined {
+  const existing = lstatSync(directory.entry(base), { bigint: true, throwIfNoEntry: false });
   if (!existing) return undefined;
   if (existing.isDirectory() && isDirectory) return existing;
   if (options.noOverwriteDirNonDir && existing.isDirectory() !== isDirectory) {
@@ -167,7 +215,7 @@ async function removeExisting(hostPath: string, isDirectory: boolean, options: E
       existing.isDirectory() ? `cannot overwrite directory ${JSON.stringify(name)} with non-directory` : `cannot overwrite non-directory ${JSON.stringify(name)} with directory`,
     );
   }
-  await rm(hostPath, { recursive: true, force: true });
+  removeEntry(directory, base);
   return undefined;
 }
 
@@ -187,78 +235,112 @@ async function writeEntry(entry: AsyncIterable<Buffer>, hostPath: string, mode: 
 
 /**
  * PUT /containers/{id}/archive: unpacks a tar into the directory at the path. Every entry is
- * placed through the container's own path resolution, so no symlink (in the container or in
- * the archive) and no `..` reaches outside the container's root; files are created with
+ * placed through the container's own path resolution, a directory at a time through descriptors
+ * (see PinnedDirectory), so no symlink (in the container, in the archive, or swapped in by the
+ * container meanwhile) and no `..` reaches outside the container's root; files are created with
  * O_NOFOLLOW|O_EXCL. Directory times are set last, once their contents are in.
  */
 export async function extractArchive(root: string, path: string, container: string, body: AsyncIterable<Uint8Array>, options: ExtractOptions): Promise<void> {
-  const target = await resolveInRoot(root, posix.normalize(`/${path}`));
-  const targetStats = await lstatOf(target, root);
-  if (!targetStats) throw notFound(path, container);
-  if (!targetStats.isDirectory()) throw EngineError.invalid('extraction point is not a directory');
-  const containerTarget = `/${posix.relative(root, target)}`;
-  const directories: { hostPath: string; mtime: Date }[] = [];
+  let containerTarget: string;
+  try {
+    const target = openDirectoryInRoot(root, posix.normalize(`/${path}`));
+    containerTarget = target.containerPath;
+    target.close();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw isMissing(err) ? notFound(path, container) : err;
+    // A file on the way is a missing path; a file at its end is no place to extract to.
+    const stats = lstatSync(await resolveInRoot(root, posix.normalize(`/${path}`)), { throwIfNoEntry: false });
+    throw stats ? EngineError.invalid('extraction point is not a directory') : notFound(path, container);
+  }
+  const directories: { containerPath: string; mtime: Date }[] = [];
+  // The directory of the last entries, kept open while files follow one another into it.
+  let parent: { containerPath: string; directory: PinnedDirectory } | undefined;
+  const parentOf = (containerPath: string): PinnedDirectory => {
+    if (parent?.containerPath !== containerPath) {
+      parent?.directory.close();
+      // Cleared first: an open that fails must leave nothing to close a second time.
+      parent = undefined;
+      parent = { containerPath, directory: openDirectoryInRoot(root, containerPath) };
+    }
+    return parent.directory;
+  };
   const unpack = extract();
   const feeding = pipeline(Readable.from(body), unpack);
   feeding.catch(() => undefined);
-  for await (const entry of unpack) {
-    const header = entry.header;
-    const name = entryPath(header.name);
-    if (name === '' || name === '.') {
+  try {
+    for await (const entry of unpack) {
+      const header = entry.header;
+      const name = entryPath(header.name);
+      if (name === '' || name === '.') {
+        entry.resume();
+        continue;
+      }
+      const containerPath = posix.join(containerTarget, name);
+      const directory = parentOf(posix.dirname(containerPath));
+      const base = posix.basename(containerPath);
+      const at = directory.entry(base);
+      const mode = (header.mode ?? 0o644) & 0o7777;
+      const mtime = header.mtime ?? new Date();
+      const owner = options.owner ?? { uid: header.uid ?? 0, gid: header.gid ?? 0 };
+      const isDirectory = header.type === 'directory';
+      const isFile = header.type === 'file' || header.type === 'contiguous-file' || header.type == null;
+      const existing = removeExisting(directory, base, isDirectory, options, name);
+      switch (header.type) {
+        case 'directory':
+          if (!existing) mkdirSync(at, { mode });
+          directories.push({ containerPath, mtime });
+          break;
+        case 'file':
+        case 'contiguous-file':
+        case undefined:
+        case null: {
+          await writeEntry(entry, at, mode);
+          break;
+        }
+        case 'symlink':
+          symlinkSync(header.linkname ?? '', at);
+          break;
+        case 'link': {
+          const source = posix.join(containerTarget, entryPath(header.linkname ?? ''));
+          const sourceDirectory = openDirectoryInRoot(root, posix.dirname(source));
+          try {
+            linkSync(sourceDirectory.entry(posix.basename(source)), at);
+          } finally {
+            sourceDirectory.close();
+          }
+          break;
+        }
+        case 'fifo':
+          await runCommand('mkfifo', ['-m', mode.toString(8), '--', at]);
+          break;
+        case 'character-device':
+        case 'block-device':
+          await runCommand('mknod', ['-m', mode.toString(8), '--', at, header.type === 'block-device' ? 'b' : 'c', String(header.devmajor ?? 0), String(header.devminor ?? 0)]);
+          break;
+        default:
+          // PAX and GNU long-name records are read by the parser; anything else has no place in a filesystem.
+          break;
+      }
       entry.resume();
-      continue;
-    }
-    const containerPath = posix.join(containerTarget, name);
-    const hostPath = posix.join(await resolveInRoot(root, posix.dirname(containerPath)), posix.basename(containerPath));
-    const mode = (header.mode ?? 0o644) & 0o7777;
-    const mtime = header.mtime ?? new Date();
-    const owner = options.owner ?? { uid: header.uid ?? 0, gid: header.gid ?? 0 };
-    const isDirectory = header.type === 'directory';
-    const existing = await removeExisting(hostPath, isDirectory, options, name);
-    switch (header.type) {
-      case 'directory':
-        if (!existing) await mkdir(hostPath, { mode });
-        directories.push({ hostPath, mtime });
-        break;
-      case 'file':
-      case 'contiguous-file':
-      case undefined:
-      case null: {
-        await writeEntry(entry, hostPath, mode);
-        break;
+      if (header.type !== 'link') setAttributes(directory, base, { ...owner, mode: header.type === 'symlink' ? undefined : mode, mtime: isDirectory ? undefined : mtime });
+      // Anything but a file may change the directories that the next entries go through.
+      if (!isFile) {
+        parent?.directory.close();
+        parent = undefined;
       }
-      case 'symlink':
-        await symlink(header.linkname ?? '', hostPath);
-        break;
-      case 'link': {
-        const linked = await resolveInRoot(root, posix.join(containerTarget, entryPath(header.linkname ?? '')));
-        await link(linked, hostPath);
-        break;
+    }
+    await feeding;
+    for (const { containerPath, mtime } of directories.reverse()) {
+      const directory = openDirectoryInRoot(root, containerPath);
+      try {
+        futimesSync(directory.fd, mtime, mtime);
+      } finally {
+        directory.close();
       }
-      case 'fifo':
-        await runCommand('mkfifo', ['-m', mode.toString(8), '--', hostPath]);
-        break;
-      case 'character-device':
-      case 'block-device':
-        await runCommand('mknod', ['-m', mode.toString(8), '--', hostPath, header.type === 'block-device' ? 'b' : 'c', String(header.devmajor ?? 0), String(header.devminor ?? 0)]);
-        break;
-      default:
-        // PAX and GNU long-name records are read by the parser; anything else has no place in a filesystem.
-        break;
     }
-    entry.resume();
-    if (header.type === 'symlink') {
-      lchownSync(hostPath, owner.uid, owner.gid);
-      lutimesSync(hostPath, mtime, mtime);
-    } else if (header.type !== 'link') {
-      lchownSync(hostPath, owner.uid, owner.gid);
-      // chown clears setuid and setgid: the mode goes after it.
-      chmodSync(hostPath, mode);
-      if (!isDirectory) utimesSync(hostPath, mtime, mtime);
-    }
+  } finally {
+    parent?.directory.close();
   }
-  await feeding;
-  for (const { hostPath, mtime } of directories.reverse()) await utimes(hostPath, mtime, mtime);
 }
 
 /** `docker cp -a`: the container's configured user, looked up in its own /etc/passwd and /etc/group. */

@@ -2,7 +2,7 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '@flotilla/proto';
 
-const maxSymlinkHops = 255;
+export const maxSymlinkHops = 255;
 
 /**
  * The host path of `path` inside the directory `root`, its symlinks resolved as the container
