@@ -61,6 +61,18 @@ describe('docker cp, diff, export and commit', () => {
     }
   });
 
+  it('gives copied files to the container\'s user with -a, and keeps the archive\'s owner without', async () => {
+    const id = (await dockerOk(['run', '-d', '-u', 'nobody', image(), 'sleep', '60'])).trim();
+    try {
+      await dockerOk(['cp', '-a', join(work, 'tree', 'top.txt'), `${id}:/tmp/as-user.txt`]);
+      await dockerOk(['cp', join(work, 'tree', 'top.txt'), `${id}:/tmp/as-archive.txt`]);
+      // busybox's /etc/passwd: nobody is 65534:65534; the archive's files are this test's (root).
+      expect(await dockerOk(['exec', id, 'stat', '-c', '%u:%g', '/tmp/as-user.txt', '/tmp/as-archive.txt'])).toBe(`65534:65534\n${process.getuid!()}:${process.getgid!()}\n`);
+    } finally {
+      await docker(['rm', '-f', id]);
+    }
+  });
+
   it('copies into a stopped container and into its volume; the next start sees both', async () => {
     const id = (await dockerOk(['create', '-v', 'cp-volume:/data', image(), 'sh', '-c', 'cat /top.txt /data/top.txt'])).trim();
     try {

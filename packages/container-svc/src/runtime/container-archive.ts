@@ -13,7 +13,7 @@ import {
   writeSync,
   type BigIntStats,
 } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +22,7 @@ import { EngineError } from '@flotilla/proto';
 import { drained, runCommand } from '@flotilla/kit';
 import type { ContainerArchives, ExtractOptions, PathStat } from '../core/ports.js';
 import { resolveUser } from '../core/user-lookup.js';
-import { descriptorPath, openDirectoryInRoot, removeEntry, setAttributes, type PinnedDirectory } from './pinned-directory.js';
+import { descriptorPath, openDirectoryInRoot, readFileInRoot, removeEntry, setAttributes, type PinnedDirectory } from './pinned-directory.js';
 import { resolveInRoot } from './rooted-path.js';
 
 /** Files are read a MiB at a time: fewer, larger chunks through the tar stream. */
@@ -345,8 +345,7 @@ export async function extractArchive(root: string, path: string, container: stri
 
 /** `docker cp -a`: the container's configured user, looked up in its own /etc/passwd and /etc/group. */
 export async function containerOwner(root: string, user: string | undefined): Promise<{ uid: number; gid: number }> {
-  const read = async (path: string) => readFile(await resolveInRoot(root, path), 'utf8').catch(() => undefined);
-  const { uid, gid } = resolveUser(user, await read('/etc/passwd'), await read('/etc/group'), []);
+  const { uid, gid } = resolveUser(user, readFileInRoot(root, '/etc/passwd'), readFileInRoot(root, '/etc/group'), []);
   return { uid, gid };
 }
 

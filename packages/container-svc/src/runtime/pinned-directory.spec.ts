@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDirectoryInRoot, removeEntry, setAttributes } from './pinned-directory';
+import { openDirectoryInRoot, readFileInRoot, removeEntry, setAttributes } from './pinned-directory';
 
 describe('pinned directories', () => {
   let root: string;
@@ -46,5 +46,18 @@ describe('pinned directories', () => {
     directory.close();
     expect(readdirSync(root)).toEqual([]);
     expect(readdirSync(host)).toEqual(['secret']);
+  });
+
+  it('reads a file through symlinks resolved inside the root, never a host file', async () => {
+    await mkdir(join(root, 'data'));
+    await writeFile(join(root, 'data', 'passwd'), 'root:x:0:0::/root:/bin/sh\n');
+    await symlink('/data/passwd', join(root, 'etc', 'passwd'));
+    await symlink('../data/passwd', join(root, 'etc', 'relative'));
+    await symlink(join(host, 'secret'), join(root, 'etc', 'outside'));
+    expect(readFileInRoot(root, '/etc/passwd')).toBe('root:x:0:0::/root:/bin/sh\n');
+    expect(readFileInRoot(root, '/etc/relative')).toBe('root:x:0:0::/root:/bin/sh\n');
+    expect(readFileInRoot(root, '/etc/outside')).toBeUndefined();
+    expect(readFileInRoot(root, '/etc/nosuch')).toBeUndefined();
+    expect(readFileInRoot(root, '/etc')).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
-import { chmodSync, chownSync, closeSync, constants, fstatSync, lchownSync, lstatSync, lutimesSync, openSync, readdirSync, readlinkSync, rmdirSync, unlinkSync, utimesSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, fstatSync, lchownSync, lstatSync, lutimesSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, unlinkSync, utimesSync } from 'node:fs';
+import { posix } from 'node:path';
 import { EngineError } from '@flotilla/proto';
 import { maxSymlinkHops } from './rooted-path.js';
 
@@ -78,6 +79,43 @@ export function openDirectoryInRoot(root: string, path: string): PinnedDirectory
   const directory = opened.pop()!;
   for (const above of opened) above.close();
   return directory;
+}
+
+/**
+ * The text of the file at `path` inside `root`, symlinks resolved as the container would resolve
+ * them (see openDirectoryInRoot), the file itself opened without following one; undefined when
+ * there is none.
+ */
+export function readFileInRoot(root: string, path: string): string | undefined {
+  let current = posix.normalize(`/${path}`);
+  for (let hops = 0; hops <= maxSymlinkHops; hops++) {
+    let directory: PinnedDirectory;
+    try {
+      directory = openDirectoryInRoot(root, posix.dirname(current));
+    } catch (err) {
+      if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw err;
+    }
+    try {
+      const name = posix.basename(current);
+      const stats = lstatSync(directory.entry(name), { throwIfNoEntry: false });
+      if (!stats) return undefined;
+      if (!stats.isSymbolicLink()) {
+        if (!stats.isFile()) return undefined;
+        const fd = openSync(directory.entry(name), constants.O_RDONLY | constants.O_NOFOLLOW);
+        try {
+          return readFileSync(fd, 'utf8');
+        } finally {
+          closeSync(fd);
+        }
+      }
+      const target = readlinkSync(directory.entry(name));
+      current = target.startsWith('/') ? posix.normalize(target) : posix.join(directory.containerPath, target);
+    } finally {
+      directory.close();
+    }
+  }
+  throw EngineError.invalid(`too many levels of symbolic links resolving ${path}`);
 }
 
 /**
