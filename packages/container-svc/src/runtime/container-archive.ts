@@ -7,7 +7,6 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readlinkSync,
   symlinkSync,
   writeSync,
@@ -22,8 +21,8 @@ import { EngineError } from '@flotilla/proto';
 import { drained, runCommand } from '@flotilla/kit';
 import type { ContainerArchives, ExtractOptions, PathStat } from '../core/ports.js';
 import { resolveUser } from '../core/user-lookup.js';
-import { descriptorPath, openDirectoryInRoot, readFileInRoot, removeEntry, setAttributes, type PinnedDirectory } from './pinned-directory.js';
-import { resolveInRoot } from './rooted-path.js';
+import { openDirectoryInRoot, readFileInRoot, removeEntry, setAttributes, type PinnedDirectory } from './pinned-directory.js';
+import { isMissing, resolveInRoot } from './rooted-path.js';
 
 /** Files are read a MiB at a time: fewer, larger chunks through the tar stream. */
 const readChunkBytes = 1024 * 1024;
@@ -45,8 +44,6 @@ function fileMode(stats: BigIntStats): number {
   else if (stats.isBlockDevice()) bits += goMode.device;
   return bits;
 }
-
-const isMissing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
 
 /** What a container path names: the directory holding it (held open) and its name there; `name` is absent when the path names the directory itself (`/`, `dir/.`). */
 interface Located {
@@ -181,7 +178,7 @@ export async function archivePath(root: string, path: string, container: string)
     if (!stats.isDirectory()) return;
     const inside = name === undefined ? directory : directory.open(name);
     try {
-      for (const child of readdirSync(descriptorPath(inside.fd)).sort()) {
+      for (const child of inside.list().sort()) {
         const childStats = lstatSync(inside.entry(child), { bigint: true, throwIfNoEntry: false });
         if (childStats) await walk(archiveName === '' ? child : posix.join(archiveName, child), childStats, inside, child);
       }

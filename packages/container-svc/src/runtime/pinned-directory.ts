@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, closeSync, constants, fstatSync, lchownSync, lstatSync, lutimesSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, unlinkSync, utimesSync } from 'node:fs';
 import { posix } from 'node:path';
 import { EngineError } from '@flotilla/proto';
-import { maxSymlinkHops } from './rooted-path.js';
+import { isMissing, maxSymlinkHops } from './rooted-path.js';
 
 /** open(2)'s O_PATH (Linux): a descriptor that holds an inode without opening it for I/O. */
 const O_PATH = 0o10000000;
@@ -11,7 +11,7 @@ const directoryFlags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_
  * A path through which the kernel reaches what the descriptor holds (and `name` in it), whatever
  * happened since to the path that opened it. Valid in child processes too.
  */
-export function descriptorPath(fd: number, name?: string): string {
+function descriptorPath(fd: number, name?: string): string {
   return name === undefined ? `/proc/${process.pid}/fd/${fd}` : `/proc/${process.pid}/fd/${fd}/${name}`;
 }
 
@@ -30,6 +30,11 @@ export class PinnedDirectory {
   /** `name` in this directory, for calls that never follow a symlink there (lstat, O_NOFOLLOW, mkdir, symlink, unlink, lchown). */
   entry(name: string): string {
     return descriptorPath(this.fd, name);
+  }
+
+  /** The names in this directory. */
+  list(): string[] {
+    return readdirSync(descriptorPath(this.fd));
   }
 
   /** The directory `name` in this one, opened without following a symlink in its place. */
@@ -93,7 +98,7 @@ export function readFileInRoot(root: string, path: string): string | undefined {
     try {
       directory = openDirectoryInRoot(root, posix.dirname(current));
     } catch (err) {
-      if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+      if (isMissing(err)) return undefined;
       throw err;
     }
     try {
@@ -150,7 +155,7 @@ export function removeEntry(directory: PinnedDirectory, name: string): void {
   }
   const inside = directory.open(name);
   try {
-    for (const child of readdirSync(descriptorPath(inside.fd))) removeEntry(inside, child);
+    for (const child of inside.list()) removeEntry(inside, child);
   } finally {
     inside.close();
   }

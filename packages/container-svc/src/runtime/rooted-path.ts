@@ -4,6 +4,12 @@ import { EngineError } from '@flotilla/proto';
 
 export const maxSymlinkHops = 255;
 
+/** Whether a filesystem call failed because the path is not there (a component missing, or a file where a directory should be). */
+export function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
 /**
  * The host path of `path` inside the directory `root`, its symlinks resolved as the container
  * would resolve them: an absolute target starts again at `root`, and `..` never climbs above it.

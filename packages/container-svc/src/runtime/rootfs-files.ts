@@ -2,6 +2,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readlink, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError } from '@flotilla/proto';
+import { isMissing } from './rooted-path.js';
 
 /** A mount as containerd's snapshotter returns it. */
 export interface RootfsMount {
@@ -138,9 +139,4 @@ async function readRegularFile(hostPath: string, path: string): Promise<string |
   } finally {
     await handle.close();
   }
-}
-
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }
