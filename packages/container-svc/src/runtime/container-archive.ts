@@ -1,6 +1,8 @@
 import {
   closeSync,
   constants,
+  fchmodSync,
+  fchownSync,
   fstatSync,
   futimesSync,
   linkSync,
@@ -221,10 +223,16 @@ function removeExisting(directory: PinnedDirectory, base: string, isDirectory: b
  * microseconds on a local filesystem, far less than a round trip through the thread pool (an
  * entry of `docker cp` took seven in a row).
  */
-async function writeEntry(entry: AsyncIterable<Buffer>, hostPath: string, mode: number): Promise<void> {
+/** A file's bytes, then its owner, mode and time, all through the descriptor that created it. */
+async function writeEntry(entry: AsyncIterable<Buffer>, hostPath: string, attributes: { uid: number; gid: number; mode: number; mtime: Date }): Promise<void> {
+  const { uid, gid, mode, mtime } = attributes;
   const fd = openSync(hostPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
     for await (const chunk of entry) for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
+    fchownSync(fd, uid, gid);
+    // chown clears setuid and setgid: the mode goes after it (and is not cut by the umask).
+    fchmodSync(fd, mode);
+    futimesSync(fd, mtime, mtime);
   } finally {
     closeSync(fd);
   }
@@ -291,7 +299,7 @@ export async function extractArchive(root: string, path: string, container: stri
         case 'contiguous-file':
         case undefined:
         case null: {
-          await writeEntry(entry, at, mode);
+          await writeEntry(entry, at, { ...owner, mode, mtime });
           break;
         }
         case 'symlink':
@@ -319,7 +327,7 @@ export async function extractArchive(root: string, path: string, container: stri
           break;
       }
       entry.resume();
-      if (header.type !== 'link') setAttributes(directory, base, { ...owner, mode: header.type === 'symlink' ? undefined : mode, mtime: isDirectory ? undefined : mtime });
+      if (header.type !== 'link' && !isFile) setAttributes(directory, base, { ...owner, mode: header.type === 'symlink' ? undefined : mode, mtime: isDirectory ? undefined : mtime });
       // Anything but a file may change the directories that the next entries go through.
       if (!isFile) {
         parent?.directory.close();
