@@ -219,11 +219,10 @@ function removeExisting(directory: PinnedDirectory, base: string, isDirectory: b
 }
 
 /**
- * A file entry's bytes into a new file. Entries are made with synchronous calls: each takes
- * microseconds on a local filesystem, far less than a round trip through the thread pool (an
- * entry of `docker cp` took seven in a row).
+ * A file entry's bytes into a new file, then its owner, mode and time, all through the
+ * descriptor that created it. Entries are made with synchronous calls: each takes microseconds
+ * on a local filesystem, far less than a round trip through the thread pool.
  */
-/** A file's bytes, then its owner, mode and time, all through the descriptor that created it. */
 async function writeEntry(entry: AsyncIterable<Buffer>, hostPath: string, attributes: { uid: number; gid: number; mode: number; mtime: Date }): Promise<void> {
   const { uid, gid, mode, mtime } = attributes;
   const fd = openSync(hostPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
