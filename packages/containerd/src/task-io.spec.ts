@@ -48,7 +48,7 @@ describe('prepareTaskIo', () => {
     expect(statSync(io.paths.stdout).isFIFO()).toBe(true);
 
     const shim = openShimEnds(io.paths);
-    const streams = io.attach();
+    const streams = await io.attach();
     writeSync(shim.stdout, 'hello\n');
     writeSync(shim.stderr, 'oops\n');
     closeSync(shim.stdout);
@@ -63,6 +63,19 @@ describe('prepareTaskIo', () => {
 
     await io.dispose();
     await expect(readdir(root)).resolves.toEqual([]);
+  });
+
+  it("waits for stdin's reader when the shim has not opened it yet, as after an exec's start", async () => {
+    const io = await prepareTaskIo({ directory: root, processId: 'exec-1', stdin: true }, stock);
+    // containerd's shim opens stdin's read end in a goroutine that may run after Tasks.Start has returned.
+    let shimStdin: number | undefined;
+    setTimeout(() => (shimStdin = openSync(io.paths.stdin, constants.O_RDONLY | constants.O_NONBLOCK)), 30);
+    const streams = await io.attach();
+    await new Promise<void>((resolve) => streams.stdin!.write('late reader', () => resolve()));
+    const received = Buffer.alloc(16);
+    expect(received.subarray(0, readSync(shimStdin!, received)).toString()).toBe('late reader');
+    closeSync(shimStdin!);
+    await io.dispose();
   });
 
   it('has no stderr with a terminal, and no stdin unless asked', async () => {
@@ -123,7 +136,7 @@ describe('openTaskIo', () => {
 
   it('reads what the shim writes after a restart, to the end when its writers close', async () => {
     const { directory, shim } = await fifosOfRunningProcess();
-    const streams = (await openTaskIo({ directory })).attach();
+    const streams = await (await openTaskIo({ directory })).attach();
     writeSync(shim.stdout, 'still here\n');
     closeSync(shim.stdout);
     closeSync(shim.stderr);
@@ -135,7 +148,7 @@ describe('openTaskIo', () => {
     const { directory, shim } = await fifosOfRunningProcess();
     closeSync(shim.stdout);
     closeSync(shim.stderr);
-    const streams = (await openTaskIo({ directory })).attach();
+    const streams = await (await openTaskIo({ directory })).attach();
     expect(await Promise.all([readAll(streams.stdout), readAll(streams.stderr!)])).toEqual(['', '']);
   });
 });

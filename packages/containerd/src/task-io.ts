@@ -35,8 +35,8 @@ export interface TaskStreams {
 
 export interface TaskIo {
   readonly paths: TaskIoPaths;
-  /** Call once Tasks.Create (or Exec) has returned: the shim has opened its ends by then. */
-  attach(): TaskStreams;
+  /** Call once Tasks.Create (or Start, for an exec) has returned: the shim has set up its ends by then. */
+  attach(): Promise<TaskStreams>;
   /** Closes every stream and FIFO of this process and removes them (and the directory once empty). */
   dispose(): Promise<void>;
 }
@@ -47,6 +47,7 @@ export interface TaskIo {
  * sockets only in attach(): a FIFO that has never had a writer reads as end-of-file at once.
  */
 class FifoTaskIo implements TaskIo {
+  private attached = false;
   private streams: TaskStreams | undefined;
 
   constructor(
@@ -55,15 +56,13 @@ class FifoTaskIo implements TaskIo {
     private readonly readFds: { stdout: number; stderr: number | undefined },
   ) {}
 
-  attach(): TaskStreams {
-    if (this.streams) throw new Error('task I/O is already attached');
+  async attach(): Promise<TaskStreams> {
+    if (this.attached) throw new Error('task I/O is already attached');
+    this.attached = true;
+    const stdinFd = this.paths.stdin ? await openStdinWriter(this.paths.stdin) : undefined;
     const reader = (fd: number) => new Socket({ fd, readable: true, writable: false });
-    // The shim holds the read end of stdin from Create on, so this open does not fail with ENXIO.
-    const stdin = this.paths.stdin
-      ? new Socket({ fd: openSync(this.paths.stdin, constants.O_WRONLY | constants.O_NONBLOCK), readable: false, writable: true })
-      : undefined;
     this.streams = {
-      stdin,
+      stdin: stdinFd === undefined ? undefined : new Socket({ fd: stdinFd, readable: false, writable: true }),
       stdout: reader(this.readFds.stdout),
       stderr: this.readFds.stderr === undefined ? undefined : reader(this.readFds.stderr),
     };
@@ -107,6 +106,27 @@ function removeFifos(paths: readonly string[]): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
+  }
+}
+
+/** How long stdin's writer waits for the shim's reader: the shim's own limit for setting up a process's I/O. */
+const stdinReaderWaitMs = 10_000;
+
+/**
+ * Opens the write end of a process's stdin. The shim opens its read end in a goroutine (containerd's
+ * fifo package opens a FIFO asked for non-blocking that way), which may not have run yet when
+ * Tasks.Start returns, and until it has, there is no reader: a non-blocking open fails with ENXIO
+ * (a blocking one would hold Node's only thread). So the open is tried again a little later.
+ */
+async function openStdinWriter(path: string): Promise<number> {
+  const deadline = Date.now() + stdinReaderWaitMs;
+  for (let waitMs = 1; ; waitMs = Math.min(waitMs * 2, 50)) {
+    try {
+      return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() >= deadline) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 }
 

@@ -187,7 +187,7 @@ describeAsRoot('containerd client against a real containerd', () => {
           const started = process.hrtime.bigint();
           await client.tasks.create({ containerId, rootfs: mounts, stdout: io.paths.stdout, stderr: io.paths.stderr });
           timings.create.push(msSince(started));
-          const streams = io.attach();
+          const streams = await io.attach();
           const output = Promise.all([readText(streams.stdout), readText(streams.stderr!)]);
           // Wait before Start, so that even an instant exit is seen.
           const exited = client.tasks.wait({ containerId });

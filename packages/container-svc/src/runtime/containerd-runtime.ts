@@ -275,11 +275,14 @@ export class ContainerdRuntime implements ContainerRuntime {
           await release();
           throw err;
         }
-        const streams = io.attach();
         const abort = async () => {
           await deleteUnstartedTask(this.containerd, id);
           await release();
         };
+        const streams = await io.attach().catch(async (err: unknown) => {
+          await abort();
+          throw err;
+        });
         return {
           pid,
           abort,
@@ -377,7 +380,7 @@ export class ContainerdRuntime implements ContainerRuntime {
           exit.catch(() => undefined);
           const { pid } = await tasks.start({ containerId, execId });
           // An exec'd process's stdin is opened by the shim at its start, not at its creation.
-          const streams = io.attach();
+          const streams = await io.attach();
           const stdin = stdinWriter(streams.stdin, () => tasks.closeIO({ containerId, execId, stdin: true }), this.opts.warn);
           return { pid, stdout: streams.stdout, stderr: streams.stderr ?? nothing(), stdin, exit, release };
         } catch (err) {
@@ -558,7 +561,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     }
     const io = await openTaskIo(this.ioOptions(record));
     this.ios.set(record.id, io);
-    const streams = io.attach();
+    const streams = await io.attach();
     const running: RunningTask = {
       pid: process.pid,
       stdout: taskOutput(streams.stdout),
