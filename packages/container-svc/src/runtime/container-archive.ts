@@ -326,9 +326,10 @@ export async function extractArchive(root: string, path: string, container: stri
           break;
       }
       entry.resume();
-      if (header.type !== 'link' && !isFile) setAttributes(directory, base, { ...owner, mode: header.type === 'symlink' ? undefined : mode, mtime: isDirectory ? undefined : mtime });
-      // Anything but a file may change the directories that the next entries go through.
+      // A file has its attributes from writeEntry already.
       if (!isFile) {
+        if (header.type !== 'link') setAttributes(directory, base, { ...owner, mode: header.type === 'symlink' ? undefined : mode, mtime: isDirectory ? undefined : mtime });
+        // Anything but a file may change the directories that the next entries go through.
         parent?.directory.close();
         parent = undefined;
       }
