@@ -11,6 +11,7 @@ import { SharedShims } from './runtime/shared-shims.js';
 import { ContainerFilesDir } from './runtime/container-files.js';
 import { JsonFileLogs } from './runtime/json-file-logs.js';
 import { readHostFacts } from './runtime/host-facts.js';
+import { ownCgroupLockWarmer } from './runtime/cgroup-lock-warmer.js';
 import { readCgroupStats } from './runtime/cgroup-stats.js';
 import { cgroupPids, processTable } from './runtime/process-table.js';
 import { NatsContainerEvents } from './runtime/container-events.js';
@@ -49,7 +50,7 @@ void runService({
     const runcRoot = join(runDir, 'runc');
     const shims = own(new SharedShims(containerd, { runtime: runcRuntime(runcRoot), rootfsDir: join(runDir, 'shim-keeper'), cgroupParent, warn }));
     shims.start();
-    const runtime = new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), fifoStockDir: join(runDir, 'fifo-stock'), runcRoot, mountDir: join(runDir, 'mnt'), shims, warn });
+    const runtime = new ContainerdRuntime(containerd, { ioDir: join(runDir, 'io'), fifoStockDir: join(runDir, 'fifo-stock'), runcRoot, mountDir: join(runDir, 'mnt'), shims, cgroupLock: ownCgroupLockWarmer(warn), warn });
     // Volumes are a service of their own, in this process because containers use them.
     const volumeEvents = new NatsVolumeEvents(events);
     const volumes = new VolumeCatalog({ store: new FileVolumeStore(join(stateDir, 'volumes')), mounter: new CommandVolumeMounter(), events: volumeEvents });

@@ -34,6 +34,7 @@ import { mergeEnv } from '../core/image-config-merge.js';
 import { layerDirs, readRootfsFile } from './rootfs-files.js';
 import { layerChanges, opaqueDirectories } from './layer-changes.js';
 import type { FilesystemChange } from '../core/filesystem-changes.js';
+import type { CgroupLockWarmer } from './cgroup-lock-warmer.js';
 import { withContainerFilesystem, withReadOnlyLayers, withReadOnlyRootfs } from './rootfs-view.js';
 import { resolveInRoot } from './rooted-path.js';
 import { taskOutput } from './task-output.js';
@@ -89,6 +90,8 @@ export interface ContainerdRuntimeOptions {
   mountDir: string;
   /** The shims containers' tasks join (see SharedShims); without, each container has one of its own. */
   shims?: Pick<SharedShims, 'join' | 'leave'>;
+  /** Told each time runc is about to move a new process into a container's cgroups (see CgroupLockWarmer). */
+  cgroupLock?: Pick<CgroupLockWarmer, 'warm'>;
   warn(obj: object, msg: string): void;
 }
 
@@ -270,6 +273,7 @@ export class ContainerdRuntime implements ContainerRuntime {
       create: async () => {
         let pid: number;
         try {
+          void this.opts.cgroupLock?.warm();
           ({ pid } = await tasks.create({ containerId: id, rootfs: mounts, ...io.paths }));
         } catch (err) {
           await release();
@@ -378,6 +382,7 @@ export class ContainerdRuntime implements ContainerRuntime {
             exitedAt: instantOf(exitedAt ? timestampDate(exitedAt) : new Date()),
           }));
           exit.catch(() => undefined);
+          void this.opts.cgroupLock?.warm();
           const { pid } = await tasks.start({ containerId, execId });
           // An exec'd process's stdin is opened by the shim at its start, not at its creation.
           const streams = await io.attach();
