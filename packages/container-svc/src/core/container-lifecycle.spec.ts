@@ -401,6 +401,19 @@ describe('ContainerLifecycle', () => {
     expect(runtime.created).toEqual([id, id]);
   });
 
+  it('answers a create before it makes the task ahead of the start', async () => {
+    const { lifecycle, runtime } = setup();
+    const { id } = await lifecycle.create('', { Image: 'busybox' });
+    expect(runtime.prepared.has(id)).toBe(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runtime.prepared.has(id)).toBe(true);
+    await lifecycle.start(id);
+    // A start that comes before the task is made ahead takes that one: no second task is made.
+    const next = await lifecycle.create('', { Image: 'busybox' });
+    await lifecycle.start(next.id);
+    expect(runtime.created).toEqual([id, next.id]);
+  });
+
   it('deletes a task created ahead of a start that never comes when the container is removed', async () => {
     const { lifecycle, runtime, network } = setup();
     const { id } = await lifecycle.create('', { Image: 'busybox' });

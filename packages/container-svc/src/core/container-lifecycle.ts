@@ -376,12 +376,14 @@ export class ContainerLifecycle {
 
   /** Creates the task of a container just created, for its start to claim (see WarmTasks). */
   private warmUp(record: ContainerRecord): void {
-    this.warmTasks.add(record.id, () =>
-      this.createTask(record).catch((err) => {
+    this.warmTasks.add(record.id, async () => {
+      // The create's answer leaves first: the start it waits for comes after that answer anyway.
+      await new Promise((resolve) => setImmediate(resolve));
+      return this.createTask(record).catch((err) => {
         this.opts.warn({ err, id: record.id }, 'task not created ahead of the start');
         return undefined;
-      }),
-    );
+      });
+    });
   }
 
   /** Deletes a task created ahead of a start that did not come (or whose config changed). */
