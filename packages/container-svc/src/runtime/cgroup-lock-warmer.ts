@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-const cgroupRoot = '/sys/fs/cgroup';
+import { cgroupRoot } from './host-facts.js';
 
 /**
  * The cgroup.procs file of a cgroup this process is in, from /proc/self/cgroup (v1 lines

@@ -1,6 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { cgroupRoot } from './host-facts.js';
 import type { BlkioEntry, NetworkCounters, RawStats } from '../core/stats-json.js';
 
 /** cpuacct.stat and /proc/stat count in USER_HZ ticks, which Linux fixes at 100 on every architecture. */
@@ -162,17 +163,17 @@ function networkCounters(netDev: string): Record<string, NetworkCounters> {
  * whose cgroup is already gone samples as zeros.
  */
 export async function readCgroupStats(cgroupPath: string, pid: number, roots: { cgroup?: string; proc?: string } = {}): Promise<RawStats> {
-  const cgroupRoot = roots.cgroup ?? '/sys/fs/cgroup';
+  const cgroups = roots.cgroup ?? cgroupRoot;
   const procRoot = roots.proc ?? '/proc';
   const read = new Date();
   const [unified, procStat, meminfo, netDev] = await Promise.all([
-    access(join(cgroupRoot, 'cgroup.controllers')).then(() => true, () => false),
+    access(join(cgroups, 'cgroup.controllers')).then(() => true, () => false),
     readText(join(procRoot, 'stat')),
     readText(join(procRoot, 'meminfo')),
     pid > 0 ? readText(join(procRoot, String(pid), 'net', 'dev')) : '',
   ]);
   const hostMemory = memTotalBytes(meminfo);
-  const usage = unified ? await readV2(join(cgroupRoot, cgroupPath), hostMemory) : await readV1(cgroupRoot, cgroupPath, hostMemory);
+  const usage = unified ? await readV2(join(cgroups, cgroupPath), hostMemory) : await readV1(cgroups, cgroupPath, hostMemory);
   return {
     read,
     cgroupVersion: unified ? 2 : 1,

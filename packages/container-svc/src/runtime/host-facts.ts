@@ -7,7 +7,8 @@ import { linuxCapabilities } from '../core/capabilities.js';
 import type { HostDevice, HostFacts } from '../core/host-facts.js';
 import { kernelAbis } from '../core/seccomp/index.js';
 
-const cgroupRoot = '/sys/fs/cgroup';
+/** Where the host's cgroup hierarchies are mounted (v2, or one directory per v1 controller). */
+export const cgroupRoot = '/sys/fs/cgroup';
 
 function readText(path: string): string {
   try {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cgroupRoot } from './host-facts.js';
 import { promisify } from 'node:util';
 import { EngineError } from '@flotilla/proto';
 
@@ -26,7 +27,7 @@ async function procsUnder(dir: string): Promise<number[]> {
 
 /** Host PIDs of every process in the container's cgroup; none when the cgroup is gone. */
 export async function cgroupPids(cgroupPath: string, roots: { cgroup?: string } = {}): Promise<number[]> {
-  const dir = await cgroupDir(roots.cgroup ?? '/sys/fs/cgroup', cgroupPath);
+  const dir = await cgroupDir(roots.cgroup ?? cgroupRoot, cgroupPath);
   // A process that moves between cgroups while they are read could be listed twice.
   return dir ? [...new Set(await procsUnder(dir))] : [];
 }
